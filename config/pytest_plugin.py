@@ -1,0 +1,8 @@
+"""Loaded by pytest before Django starts (see pyproject): the environment tests run in."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "zapros-tests-only")
+os.environ.setdefault("HUEY_IMMEDIATE", "1")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ.setdefault("STATIC_MANIFEST", "0")

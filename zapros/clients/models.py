@@ -1,0 +1,58 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Client(models.Model):
+    """A customer of the provider. Shares its primary key with the user it signs in as."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, primary_key=True,
+        related_name="client", verbose_name=_("account"),
+    )
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    internal_comment = models.TextField(
+        _("internal comment"), blank=True, help_text=_("Only staff see this.")
+    )
+    external_id = models.CharField(_("external id"), max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+
+    def __str__(self):
+        return str(self.user)
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    @property
+    def name(self) -> str:
+        return self.user.display_name
+
+
+class Service(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        CLOSED = "closed", _("Closed")
+
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="services", verbose_name=_("client")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=64, help_text=_("Hosting plan, VPS, domain…"))
+    domain = models.CharField(_("main domain"), max_length=253, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    external_id = models.CharField(_("external id"), max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self):
+        return f"{self.name} ({self.domain})" if self.domain else self.name

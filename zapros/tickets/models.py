@@ -1,0 +1,312 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zapros.accounts.models import Department
+from zapros.clients.models import Client, Service
+from zapros.core import clock
+
+from . import states
+from .states import State
+
+
+class TicketType(models.TextChoices):
+    QUESTION = "question", _("Question")
+    WISH = "wish", _("Wish")
+    BUG = "bug", _("Bug")
+    INCIDENT = "incident", _("Incident")
+
+
+CLIENT_TICKET_TYPES = (TicketType.QUESTION, TicketType.WISH, TicketType.BUG)
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Topic(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True,
+        verbose_name=_("default department"),
+    )
+    response_deadline = models.DurationField(_("response deadline"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self):
+        return self.name
+
+
+class TicketCounter(models.Model):
+    """One row holding the last ticket number handed out (see services.numbering)."""
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return str(self.value)
+
+
+class Ticket(models.Model):
+    number = models.PositiveBigIntegerField(_("number"), unique=True)
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("client")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="tickets",
+        verbose_name=_("department"),
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    title = models.CharField(
+        _("staff title"), max_length=200, blank=True, help_text=_("Only staff see this.")
+    )
+    type = models.CharField(
+        _("type"), max_length=16, choices=TicketType.choices, default=TicketType.QUESTION
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("topic")
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets",
+        verbose_name=_("service"),
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=[(s.value, s.label) for s in State],
+        default=State.NEW,
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="assigned_tickets", verbose_name=_("assignee"),
+    )
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="held_tickets", verbose_name=_("held by"),
+    )
+    held_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now)
+    updated_at = models.DateTimeField(_("last activity"), default=clock.now)
+    # Denormalised from the conversation so that the queue sorts and filters on indexes.
+    last_public_from_client = models.BooleanField(default=True)
+    needs_reply = models.BooleanField(_("needs reply"), default=True)
+    reply_due_at = models.DateTimeField(_("reply due"), null=True, blank=True)
+    last_staff_public_at = models.DateTimeField(null=True, blank=True)
+    client_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(
+                fields=["department", "state", "-needs_reply", "reply_due_at"],
+                name="ticket_dept_queue",
+            ),
+            models.Index(fields=["-needs_reply", "reply_due_at", "-updated_at"],
+                         name="ticket_queue_order"),
+            models.Index(fields=["client", "state", "-updated_at"], name="ticket_client_list"),
+            models.Index(fields=["holder", "state"], name="ticket_holder"),
+            models.Index(fields=["assignee", "state"], name="ticket_assignee"),
+        ]
+
+    def __str__(self):
+        return f"#{self.number} {self.subject}"
+
+    # Flags and statuses: the rules are in states.py, these only feed them.
+    @property
+    def is_overdue(self) -> bool:
+        return states.is_overdue(self.needs_reply, self.reply_due_at, clock.now())
+
+    @property
+    def client_unread(self) -> bool:
+        return states.client_unread(self.last_staff_public_at, self.client_seen_at)
+
+    @property
+    def client_status(self) -> states.ClientStatus:
+        return states.client_status(self.state, self.client_unread)
+
+    @property
+    def staff_status(self) -> states.StaffStatus:
+        return states.staff_status(self.state)
+
+    @property
+    def days_in_work(self) -> int:
+        return states.days_in_work(self.created_at, clock.now())
+
+    @property
+    def state_label(self):
+        return State(self.state).label
+
+
+class Message(models.Model):
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        INTERNAL = "internal", _("Internal comment")
+
+    class AuthorKind(models.TextChoices):
+        CLIENT = "client", _("Client")
+        STAFF = "staff", _("Staff")
+        SYSTEM = "system", _("System")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web")
+        EMAIL = "email", _("E-mail")
+        API = "api", _("API")
+        TELEGRAM = "telegram", _("Telegram")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    author_kind = models.CharField(max_length=8, choices=AuthorKind.choices)
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    body = models.TextField()
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    created_at = models.DateTimeField(default=clock.now)
+    email_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="message_timeline")]
+
+    def __str__(self):
+        return f"{self.ticket_id}/{self.pk}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == self.Visibility.PUBLIC
+
+    @property
+    def is_internal(self) -> bool:
+        return self.visibility == self.Visibility.INTERNAL
+
+    @property
+    def from_staff(self) -> bool:
+        return self.author_kind == self.AuthorKind.STAFF
+
+    @property
+    def from_client(self) -> bool:
+        return self.author_kind == self.AuthorKind.CLIENT
+
+
+def attachment_path(instance, filename):
+    # The stored name never comes from the uploader.
+    return f"attachments/{clock.now():%Y/%m}/{instance.sha256[:2]}/{instance.storage_key}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="attachments")
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    storage_key = models.CharField(max_length=64, unique=True)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in {"image/png", "image/gif", "image/jpeg"}
+
+
+class Rating(models.Model):
+    class Value(models.TextChoices):
+        GOOD = "good", _("Good")
+        BAD = "bad", _("Bad")
+
+    message = models.OneToOneField(Message, on_delete=models.PROTECT, related_name="rating")
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="ratings")
+    value = models.CharField(max_length=4, choices=Value.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self):
+        return f"{self.message_id}: {self.value}"
+
+
+class Share(models.Model):
+    """The ticket is active in another department or with a named agent as well (transfer)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="shares")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="shared_tickets",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(department__isnull=False) | models.Q(agent__isnull=False),
+                name="share_has_target",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["agent", "ticket"], name="share_agent"),
+            models.Index(fields=["department", "ticket"], name="share_department"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} → {self.department_id or self.agent_id}"
+
+
+class Event(models.Model):
+    """Append-only audit of everything that happened to a ticket."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        TAKEN = "taken", _("Taken")
+        REPLIED = "replied", _("Replied")
+        COMMENTED = "commented", _("Internal comment added")
+        CLIENT_REPLIED = "client_replied", _("Client replied")
+        CLOSED = "closed", _("Answered and closed")
+        PARAMETERS = "parameters", _("Parameters changed")
+        FROZEN = "frozen", _("Put on hold")
+        RESUMED = "resumed", _("Resumed")
+        RESOLVED = "resolved", _("Marked as solved")
+        ARCHIVED = "archived", _("Archived")
+        REOPENED = "reopened", _("Reopened")
+        UNLOCKED = "unlocked", _("Unlocked")
+        REASSIGNED = "reassigned", _("Reassigned")
+        RATED = "rated", _("Rated")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_timeline")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind}"

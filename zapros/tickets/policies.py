@@ -1,0 +1,183 @@
+"""Who may see and do what. The only code that knows the access matrix (DESIGN §4).
+
+Every selector starts from :func:`visible_tickets`; every operation fetches its ticket with
+:func:`access_ticket` and asks one of the ``ensure_*`` checks before it writes. Missing and
+invisible tickets raise the same :class:`NotFound`, so ticket numbers cannot be probed.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from zapros.accounts.models import User
+from zapros.core.errors import Conflict, Forbidden, NotFound
+
+from . import states
+from .models import Attachment, Message, Share, Ticket
+from .states import Action, State
+
+
+def visible_tickets(user: User) -> QuerySet[Ticket]:
+    """Tickets ``user`` may read: a client their own, an agent their departments' and those
+    transferred to them or to their departments, supervisors and admins all."""
+    tickets = Ticket.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return tickets.none()
+    if user.is_client:
+        return tickets.filter(client_id=user.pk)
+    if user.is_overseer:
+        return tickets
+    if user.is_staff_member:
+        department_ids = list(user.departments.values_list("id", flat=True))
+        shared = Share.objects.filter(ticket=OuterRef("pk")).filter(
+            Q(agent=user) | Q(department_id__in=department_ids)
+        )
+        return tickets.filter(Q(department_id__in=department_ids) | Exists(shared))
+    return tickets.none()
+
+
+def access_ticket(user: User, number: int, *, for_update: bool = False) -> Ticket:
+    """The ticket numbered ``number`` if ``user`` may see it; NotFound otherwise.
+
+    With ``for_update`` the row is locked until the surrounding transaction ends.
+    """
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise NotFound(_("There is no request with this number.")) from None
+    tickets = visible_tickets(user)
+    if for_update:
+        # Lock only the ticket row: PostgreSQL refuses FOR UPDATE across outer joins.
+        tickets = tickets.select_for_update(of=("self",))
+    else:
+        tickets = tickets.select_related("client__user", "department", "holder", "assignee",
+                                         "service", "topic")
+    ticket = tickets.filter(number=number).first()
+    if ticket is None:
+        raise NotFound(_("There is no request with this number."))
+    return ticket
+
+
+def visible_messages(user: User, ticket: Ticket) -> QuerySet[Message]:
+    """The messages of ``ticket`` that ``user`` may read: clients never get internal ones.
+
+    Used by the portal, the API and outgoing mail alike.
+    """
+    messages = Message.objects.filter(ticket=ticket)
+    if not is_staff_viewer(user):
+        messages = messages.filter(visibility=Message.Visibility.PUBLIC)
+    return messages
+
+
+def access_attachment(user: User, attachment_id: int) -> Attachment:
+    """An attachment ``user`` may download: on a ticket they see, in a message they see."""
+    attachment = (
+        Attachment.objects.select_related("message", "ticket")
+        .filter(pk=attachment_id, ticket__in=visible_tickets(user))
+        .first()
+    )
+    if attachment is None or (
+        attachment.message.is_internal and not is_staff_viewer(user)
+    ):
+        raise NotFound(_("There is no such file."))
+    return attachment
+
+
+def is_staff_viewer(user: User) -> bool:
+    return user.is_authenticated and user.is_active and user.is_staff_member
+
+
+def is_client_of(user: User, ticket: Ticket) -> bool:
+    return user.is_authenticated and user.is_client and ticket.client_id == user.pk
+
+
+# --- Checks before writing. Each raises; the caller already holds the ticket. ----------------
+
+def ensure_staff(user: User) -> None:
+    if not is_staff_viewer(user):
+        raise Forbidden(_("Only support staff can do this."))
+
+
+def ensure_overseer(user: User) -> None:
+    if not (is_staff_viewer(user) and user.is_overseer):
+        raise Forbidden(_("Only a supervisor can do this."))
+
+
+def ensure_client_owner(user: User, ticket: Ticket) -> None:
+    if not is_client_of(user, ticket):
+        raise Forbidden(_("Only the client who owns this request can do this."))
+
+
+def ensure_can_take(user: User, ticket: Ticket) -> None:
+    ensure_staff(user)
+    if ticket.holder_id == user.pk:
+        raise Conflict(_("You already hold this request."))
+    if ticket.holder_id is not None:
+        raise Conflict(held_by_message(ticket))
+    states.next_state(ticket.state, Action.TAKE)
+
+
+def ensure_holder(user: User, ticket: Ticket) -> None:
+    """Public replies and parameter changes are for the agent who holds the ticket."""
+    ensure_staff(user)
+    if ticket.holder_id == user.pk:
+        return
+    if ticket.holder_id is None:
+        raise Conflict(_("Take the request before you answer it or change it."))
+    raise Conflict(held_by_message(ticket))
+
+
+def held_by_message(ticket: Ticket) -> str:
+    return _("%(name)s is working on this request; only they can write into it.") % {
+        "name": ticket.holder.display_name if ticket.holder else "?"
+    }
+
+
+def ensure_can_act_on_held(user: User, ticket: Ticket, action: Action) -> None:
+    ensure_holder(user, ticket)
+    states.next_state(ticket.state, action, held=True)
+
+
+def ensure_can_comment(user: User, ticket: Ticket) -> None:
+    """Internal comments are notes between colleagues: anyone on staff who sees the ticket."""
+    ensure_staff(user)
+
+
+def ensure_can_reassign_to(ticket: Ticket, agent: User) -> None:
+    if not (agent.is_active and agent.is_staff_member):
+        raise Forbidden(_("Requests can only be assigned to active staff members."))
+    if not visible_tickets(agent).filter(pk=ticket.pk).exists():
+        raise Forbidden(
+            _("%(name)s does not work in %(department)s.")
+            % {"name": agent.display_name, "department": ticket.department.name}
+        )
+
+
+# --- What the pages offer. Drawn from the same checks the services run. ---------------------
+
+def offered_actions(user: User, ticket: Ticket) -> frozenset[Action]:
+    """The actions ``user`` can take on ``ticket`` now; the templates draw buttons from this."""
+    possible = states.allowed_actions(ticket.state)
+    offered: set[Action] = set()
+    if is_client_of(user, ticket):
+        offered |= possible & {Action.CLIENT_REPLY, Action.CLIENT_RESOLVE, Action.ARCHIVE}
+        return frozenset(offered)
+    if not is_staff_viewer(user):
+        return frozenset()
+    offered.add(Action.COMMENT)
+    if ticket.holder_id is None and Action.TAKE in possible:
+        offered.add(Action.TAKE)
+    if ticket.holder_id == user.pk:
+        offered |= possible & {
+            Action.SEND, Action.SEND_AND_CLOSE, Action.SAVE, Action.FREEZE, Action.RESUME,
+            Action.RESOLVE, Action.ARCHIVE,
+        }
+    if user.is_overseer:
+        if ticket.holder_id is not None and Action.UNLOCK in possible:
+            offered.add(Action.UNLOCK)
+        if Action.REASSIGN in possible:
+            offered.add(Action.REASSIGN)
+    return frozenset(offered)
+
+
+def client_may_archive(ticket: Ticket) -> bool:
+    return State(ticket.state) in states.CLOSED

@@ -1,0 +1,23 @@
+"""Every operation on a ticket. Views, the API, mail, tasks and importers call these."""
+
+from .creation import open_ticket
+from .holding import reassign, take, unlock
+from .lifecycle import (
+    archive,
+    client_reply,
+    client_resolve,
+    comment,
+    freeze,
+    mark_seen,
+    rate,
+    resolve,
+    respond,
+    resume,
+    save_parameters,
+)
+
+__all__ = [
+    "archive", "client_reply", "client_resolve", "comment", "freeze", "mark_seen",
+    "open_ticket", "rate", "reassign", "resolve", "respond", "resume", "save_parameters",
+    "take", "unlock",
+]

@@ -1,0 +1,83 @@
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from zapros.accounts.models import Department, User
+from zapros.clients.models import Client, Service
+from zapros.core import clock
+from zapros.core.errors import Forbidden, ValidationFailed
+
+from ..models import CLIENT_TICKET_TYPES, Message, Priority, Ticket, TicketType
+from . import attachments, records
+from .numbering import next_ticket_number
+from .validation import clean_body, clean_choice, clean_subject
+
+
+def open_ticket(
+    actor: User,
+    *,
+    department_id: int,
+    subject: str,
+    body: str,
+    type: str = TicketType.QUESTION,
+    service_id: int | None = None,
+    files=(),
+    client_id: int | None = None,
+    priority: int = Priority.NORMAL,
+    channel: str = Message.Channel.WEB,
+) -> Ticket:
+    """Open a ticket with its first message.
+
+    A client opens tickets for themselves, in departments of the support center, with one of
+    the client ticket types. Staff may open one for a client (``client_id``) in any department.
+    ``service_id`` must be one of the client's services. Writes the ticket, its first public
+    message, its attachments and a ``created`` event in one transaction; refused input raises
+    ValidationFailed (naming the field) and leaves nothing behind.
+    """
+    subject = clean_subject(subject)
+    body = clean_body(body, message=_("Describe your question."))
+    if actor.is_client:
+        client = Client.objects.select_related("user").filter(pk=actor.pk).first()
+        if client is None:
+            raise Forbidden(_("Your account has no client profile."))
+        types = CLIENT_TICKET_TYPES
+    elif actor.is_staff_member:
+        client = Client.objects.select_related("user").filter(pk=client_id).first()
+        if client is None:
+            raise ValidationFailed(_("Choose a client."), field="client")
+        types = TicketType
+    else:
+        raise Forbidden()
+    type = clean_choice(type, types, field="type", message=_("Choose a type of request."))
+    priority = clean_choice(
+        priority, Priority, field="priority", message=_("Choose a priority.")
+    )
+    departments = Department.objects.all()
+    if actor.is_client:
+        departments = departments.filter(in_support_center=True)
+    department = departments.filter(pk=department_id).first() if department_id else None
+    if department is None:
+        raise ValidationFailed(_("Choose a department."), field="department")
+    service = None
+    if service_id:
+        service = Service.objects.filter(pk=service_id, client=client).first()
+        if service is None:
+            raise ValidationFailed(_("Choose one of your services."), field="service")
+    uploads = attachments.prepare_uploads(files)
+
+    now = clock.now()
+    with attachments.files_written() as written, transaction.atomic():
+        ticket = Ticket(
+            number=next_ticket_number(), client=client, department=department,
+            subject=subject, title=subject, type=type,
+            service=service, priority=priority, created_at=now, updated_at=now,
+        )
+        ticket.save()
+        # Staff opening a ticket on a client's behalf write down the client's words: the
+        # first message is the client's, the event says who recorded it.
+        records.post_message(
+            ticket, author=client.user, author_kind=Message.AuthorKind.CLIENT,
+            body=body, at=now, channel=channel, uploads=uploads, written=written,
+        )
+        records.save(ticket)
+        records.record_event(ticket, actor, "created", now, channel=channel)
+    return ticket

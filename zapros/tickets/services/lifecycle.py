@@ -1,0 +1,266 @@
+"""Writing into a ticket and moving it through its states, from either side."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from zapros.accounts.models import User
+from zapros.clients.models import Service
+from zapros.core import clock
+from zapros.core.errors import ValidationFailed
+
+from .. import policies
+from ..models import Event, Message, Priority, Rating, Ticket, TicketType, Topic
+from ..states import Action
+from . import attachments, records
+from .validation import clean_body, clean_choice, clean_subject
+
+
+def respond(
+    actor: User,
+    number: int,
+    *,
+    body: str,
+    close: bool,
+    note: str = "",
+    files=(),
+    channel: str = Message.Channel.WEB,
+) -> Message:
+    """The holder answers the client: *Send and close* (``close``, state ``answered``) or
+    *Send* (chat mode, the ticket stays held and open).
+
+    ``note``, if given, is added as an internal comment after the reply. Writes the public
+    message (with attachments), the comment, the new state and a ``replied``/``closed`` event
+    in one transaction. Raises Conflict when someone else holds the ticket or nobody does.
+    """
+    action = Action.SEND_AND_CLOSE if close else Action.SEND
+    body = clean_body(body, message=_("Write a reply before sending."))
+    note = (note or "").strip()
+    uploads = attachments.prepare_uploads(files)
+    with attachments.files_written() as written, transaction.atomic():
+        ticket = policies.access_ticket(actor, number, for_update=True)
+        policies.ensure_can_act_on_held(actor, ticket, action)
+        now = clock.now()
+        message = records.post_message(
+            ticket, author=actor, author_kind=Message.AuthorKind.STAFF, body=body, at=now,
+            channel=channel, uploads=uploads, written=written,
+        )
+        if note:
+            records.post_message(
+                ticket, author=actor, author_kind=Message.AuthorKind.STAFF, body=note, at=now,
+                visibility=Message.Visibility.INTERNAL, channel=channel,
+            )
+        old, new = records.move(ticket, action)
+        if ticket.assignee_id is None:
+            ticket.assignee = actor
+        records.save(ticket)
+        records.record_event(
+            ticket, actor, Event.Kind.CLOSED if close else Event.Kind.REPLIED, now,
+            message=message.pk, **{"from": old, "to": new},
+        )
+    return message
+
+
+def comment(actor: User, number: int, *, body: str, files=(),
+            channel: str = Message.Channel.WEB) -> Message:
+    """An internal comment: seen by staff only, never by the client. Any staff member who sees
+    the ticket may leave one, held or not; the state does not change."""
+    body = clean_body(body, field="note", message=_("Write the comment first."))
+    uploads = attachments.prepare_uploads(files)
+    with attachments.files_written() as written, transaction.atomic():
+        ticket = policies.access_ticket(actor, number, for_update=True)
+        policies.ensure_can_comment(actor, ticket)
+        now = clock.now()
+        message = records.post_message(
+            ticket, author=actor, author_kind=Message.AuthorKind.STAFF, body=body, at=now,
+            visibility=Message.Visibility.INTERNAL, channel=channel, uploads=uploads,
+            written=written,
+        )
+        records.save(ticket)
+        records.record_event(ticket, actor, Event.Kind.COMMENTED, now, message=message.pk)
+    return message
+
+
+PARAMETERS = ("subject", "title", "service", "topic", "type", "priority")
+
+
+def save_parameters(actor: User, number: int, **changes) -> Ticket:
+    """The holder changes subject, staff title, service, topic, type or priority.
+
+    Only the keys passed are changed. Writes a ``parameters`` event listing old and new values;
+    nothing is written when nothing changed.
+    """
+    unknown = set(changes) - set(PARAMETERS)
+    if unknown:
+        raise ValidationFailed(_("Unknown field."), field=sorted(unknown)[0])
+    with transaction.atomic():
+        ticket = policies.access_ticket(actor, number, for_update=True)
+        policies.ensure_can_act_on_held(actor, ticket, Action.SAVE)
+        new_values = _clean_parameters(ticket, changes)
+        diff = {}
+        for field, value in new_values.items():
+            old = getattr(ticket, f"{field}_id" if field in {"service", "topic"} else field)
+            new = value.pk if field in {"service", "topic"} and value else value
+            if old != new:
+                diff[field] = [old, new]
+                setattr(ticket, field, value)
+        if diff:
+            now = clock.now()
+            ticket.updated_at = now
+            records.save(ticket)
+            records.record_event(ticket, actor, Event.Kind.PARAMETERS, now, changes=diff)
+    return ticket
+
+
+def _clean_parameters(ticket: Ticket, changes: dict) -> dict:
+    values = {}
+    if "subject" in changes:
+        values["subject"] = clean_subject(changes["subject"])
+    if "title" in changes:
+        title = " ".join((changes["title"] or "").split())
+        values["title"] = clean_subject(title, field="title") if title else ticket.subject
+    if "service" in changes:
+        service_id = changes["service"]
+        values["service"] = None
+        if service_id:
+            values["service"] = Service.objects.filter(
+                pk=service_id, client_id=ticket.client_id
+            ).first()
+            if values["service"] is None:
+                raise ValidationFailed(
+                    _("Choose one of the client's services."), field="service"
+                )
+    if "topic" in changes:
+        values["topic"] = None
+        if changes["topic"]:
+            values["topic"] = Topic.objects.filter(pk=changes["topic"], active=True).first()
+            if values["topic"] is None:
+                raise ValidationFailed(_("Choose a topic."), field="topic")
+    if "type" in changes:
+        values["type"] = clean_choice(
+            changes["type"], TicketType, field="type", message=_("Choose a type of request.")
+        )
+    if "priority" in changes:
+        values["priority"] = clean_choice(
+            changes["priority"], Priority, field="priority", message=_("Choose a priority.")
+        )
+    return values
+
+
+def _staff_move(actor: User, number: int, action: Action, kind: str, **data) -> Ticket:
+    with transaction.atomic():
+        ticket = policies.access_ticket(actor, number, for_update=True)
+        policies.ensure_can_act_on_held(actor, ticket, action)
+        old, new = records.move(ticket, action)
+        ticket.updated_at = clock.now()
+        records.save(ticket)
+        records.record_event(
+            ticket, actor, kind, ticket.updated_at, **data, **{"from": old, "to": new}
+        )
+    return ticket
+
+
+def freeze(actor: User, number: int, *, reason: str = "") -> Ticket:
+    """The holder puts an open ticket on hold; correspondence is still expected."""
+    return _staff_move(actor, number, Action.FREEZE, Event.Kind.FROZEN,
+                       reason=(reason or "").strip())
+
+
+def resume(actor: User, number: int) -> Ticket:
+    """The holder takes a frozen ticket back into work."""
+    return _staff_move(actor, number, Action.RESUME, Event.Kind.RESUMED)
+
+
+def resolve(actor: User, number: int) -> Ticket:
+    """The holder marks the question as solved."""
+    return _staff_move(actor, number, Action.RESOLVE, Event.Kind.RESOLVED)
+
+
+def archive(actor: User, number: int) -> Ticket:
+    """Archive an answered or resolved ticket: its client, or the agent who holds it.
+
+    Refused with a clear message while the ticket is still open at the provider.
+    """
+    with transaction.atomic():
+        ticket = policies.access_ticket(actor, number, for_update=True)
+        if not policies.is_client_of(actor, ticket):
+            policies.ensure_holder(actor, ticket)
+        old, new = records.move(ticket, Action.ARCHIVE)
+        ticket.updated_at = clock.now()
+        records.save(ticket)
+        records.record_event(
+            ticket, actor, Event.Kind.ARCHIVED, ticket.updated_at, **{"from": old, "to": new}
+        )
+    return ticket
+
+
+def client_reply(actor: User, number: int, *, body: str, files=(),
+                 channel: str = Message.Channel.WEB, email_message_id: str = "") -> Message:
+    """The client writes into their ticket. Into an answered, resolved or archived ticket this
+    reopens it: ``open`` if an agent still holds it, ``new`` otherwise."""
+    body = clean_body(body)
+    uploads = attachments.prepare_uploads(files)
+    with attachments.files_written() as written, transaction.atomic():
+        ticket = policies.access_ticket(actor, number, for_update=True)
+        policies.ensure_client_owner(actor, ticket)
+        now = clock.now()
+        old, new = records.move(ticket, Action.CLIENT_REPLY)
+        message = records.post_message(
+            ticket, author=actor, author_kind=Message.AuthorKind.CLIENT, body=body, at=now,
+            channel=channel, uploads=uploads, written=written, email_message_id=email_message_id,
+        )
+        records.save(ticket)
+        records.record_event(
+            ticket, actor, Event.Kind.REOPENED if old != new else Event.Kind.CLIENT_REPLIED,
+            now, message=message.pk, **{"from": old, "to": new},
+        )
+    return message
+
+
+def client_resolve(actor: User, number: int) -> Ticket:
+    """The client says the question is solved."""
+    with transaction.atomic():
+        ticket = policies.access_ticket(actor, number, for_update=True)
+        policies.ensure_client_owner(actor, ticket)
+        old, new = records.move(ticket, Action.CLIENT_RESOLVE)
+        ticket.updated_at = clock.now()
+        records.save(ticket)
+        records.record_event(
+            ticket, actor, Event.Kind.RESOLVED, ticket.updated_at, **{"from": old, "to": new}
+        )
+    return ticket
+
+
+def mark_seen(actor: User, ticket: Ticket) -> None:
+    """The client has read the conversation up to now. Not an event: reading changes nothing."""
+    if policies.is_client_of(actor, ticket) and ticket.client_unread:
+        now = clock.now()
+        Ticket.objects.filter(pk=ticket.pk).update(client_seen_at=now)
+        ticket.client_seen_at = now
+
+
+def rate(actor: User, number: int, *, message_id: int, value: str, comment: str = "") -> Rating:
+    """The client rates one staff answer, good or bad, with an optional comment. Rating again
+    replaces the previous rating."""
+    value = clean_choice(value, Rating.Value, field="value",
+                         message=_("Choose good or bad."))
+    comment = (comment or "").strip()[:2000]
+    with transaction.atomic():
+        ticket = policies.access_ticket(actor, number, for_update=True)
+        policies.ensure_client_owner(actor, ticket)
+        message = Message.objects.filter(
+            pk=message_id, ticket=ticket, author_kind=Message.AuthorKind.STAFF,
+            visibility=Message.Visibility.PUBLIC,
+        ).first()
+        if message is None:
+            raise ValidationFailed(_("Only answers from support can be rated."),
+                                   field="message")
+        now = clock.now()
+        rating, _created = Rating.objects.update_or_create(
+            message=message,
+            defaults={"ticket": ticket, "value": value, "comment": comment, "updated_at": now},
+            create_defaults={"ticket": ticket, "value": value, "comment": comment,
+                             "created_at": now, "updated_at": now},
+        )
+        records.record_event(ticket, actor, Event.Kind.RATED, now, message=message.pk,
+                             value=value)
+    return rating

@@ -1,0 +1,73 @@
+"""What every operation writes: messages, events and the ticket's derived flags."""
+
+from datetime import datetime
+
+from zapros.accounts.models import User
+
+from .. import states
+from ..models import Event, Message, Ticket
+from . import attachments
+
+
+def record_event(ticket: Ticket, actor: User | None, kind: str, at: datetime, **data) -> Event:
+    return Event.objects.create(ticket=ticket, actor=actor, kind=kind, data=data, created_at=at)
+
+
+def post_message(
+    ticket: Ticket,
+    *,
+    author: User | None,
+    author_kind: str,
+    body: str,
+    at: datetime,
+    visibility: str = Message.Visibility.PUBLIC,
+    channel: str = Message.Channel.WEB,
+    uploads: list[attachments.PreparedUpload] = (),
+    written: list | None = None,
+    email_message_id: str = "",
+) -> Message:
+    """Add a message and keep the conversation flags of ``ticket`` in step (not saved here)."""
+    message = Message.objects.create(
+        ticket=ticket, author=author, author_kind=author_kind, visibility=visibility,
+        body=body, channel=channel, created_at=at, email_message_id=email_message_id,
+    )
+    if uploads:
+        attachments.store_uploads(message, list(uploads), written if written is not None else [])
+    if visibility == Message.Visibility.PUBLIC:
+        if author_kind == Message.AuthorKind.CLIENT:
+            if not ticket.needs_reply or ticket.reply_due_at is None:
+                ticket.reply_due_at = at + response_deadline(ticket)
+            ticket.last_public_from_client = True
+        elif author_kind == Message.AuthorKind.STAFF:
+            ticket.last_public_from_client = False
+            ticket.last_staff_public_at = at
+    ticket.updated_at = at
+    return message
+
+
+def response_deadline(ticket: Ticket):
+    if ticket.topic_id and ticket.topic.response_deadline:
+        return ticket.topic.response_deadline
+    return ticket.department.response_deadline
+
+
+def refresh_flags(ticket: Ticket) -> None:
+    """Recompute needs-reply (and with it the reply deadline) from the state and the last word."""
+    ticket.needs_reply = states.needs_reply(ticket.state, ticket.last_public_from_client)
+    if not ticket.needs_reply:
+        ticket.reply_due_at = None
+
+
+def move(ticket: Ticket, action: str, *, held: bool | None = None) -> tuple[str, str]:
+    """Apply the state machine to ``ticket`` (not saved). Returns (old state, new state)."""
+    old = ticket.state
+    ticket.state = states.next_state(
+        old, action, held=ticket.holder_id is not None if held is None else held
+    )
+    refresh_flags(ticket)
+    return old, ticket.state
+
+
+def save(ticket: Ticket) -> None:
+    refresh_flags(ticket)
+    ticket.save()
