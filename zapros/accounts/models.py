@@ -107,7 +107,7 @@ class Department(models.Model):
     outgoing_email = models.EmailField(_("outgoing address"), blank=True)
     members = models.ManyToManyField(
         User, related_name="departments", blank=True, verbose_name=_("staff"),
-        limit_choices_to={"role__in": [r.value for r in STAFF_ROLES]},
+        limit_choices_to={"role__in": sorted(r.value for r in STAFF_ROLES)},
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ('response_deadline', models.DurationField(default=zapros.accounts.models.default_response_deadline, verbose_name='response deadline')),
                 ('outgoing_email', models.EmailField(blank=True, max_length=254, verbose_name='outgoing address')),
                 ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('members', models.ManyToManyField(blank=True, limit_choices_to={'role__in': ['supervisor', 'admin', 'agent']}, related_name='departments', to=settings.AUTH_USER_MODEL, verbose_name='staff')),
+                ('members', models.ManyToManyField(blank=True, limit_choices_to={'role__in': ['admin', 'agent', 'supervisor']}, related_name='departments', to=settings.AUTH_USER_MODEL, verbose_name='staff')),
             ],
             options={
                 'verbose_name': 'department',

@@ -1,0 +1,210 @@
+"""The client portal: a client's requests, opening one, and the conversation inside it.
+
+Views parse the input, call a ticket service or selector and render. Refusals come back from
+the services as DomainError and are shown on the form field they name or as a flash message;
+every action is a POST that redirects afterwards.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from zapros.core.errors import DomainError, NotFound
+from zapros.tickets import policies, selectors, services, states
+from zapros.tickets.states import Action
+from zapros.web.http import add_domain_error
+
+from .forms import NewRequestForm, RatingForm, ReplyForm
+
+PAGE_SIZE = 25
+
+
+def client_required(view):
+    """The portal is for clients: anonymous visitors go to the login page, staff members to
+    their own workspace."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_client:
+            return redirect("home")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _ticket_url(number, message_id=None) -> str:
+    url = reverse("portal:ticket", args=[number])
+    return f"{url}#m{message_id}" if message_id else url
+
+
+def _access(request, number):
+    """The client's own ticket; a missing one and another client's are both 404."""
+    try:
+        return policies.access_ticket(request.user, number)
+    except NotFound as error:
+        raise Http404(str(error.message)) from None
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+@client_required
+def requests(request):
+    """The client's requests that are not archived: the page they land on after login."""
+    return _request_list(request, active=True)
+
+
+@client_required
+def all_requests(request):
+    """Every request of the client, the archive included."""
+    return _request_list(request, active=False)
+
+
+def _request_list(request, *, active: bool):
+    tickets = selectors.client_requests(request.user, active=active)
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/requests.html", {
+        "page": page,
+        "active": active,
+        "section": "requests" if active else "all",
+    })
+
+
+# --- Opening a request ----------------------------------------------------------------------
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def new(request):
+    if request.method != "POST":
+        return render(request, "portal/new.html", {
+            "form": NewRequestForm(request.user), "section": "new",
+        })
+    form = NewRequestForm(request.user, request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = services.open_ticket(
+                request.user,
+                department_id=data["department"],
+                subject=data["subject"],
+                body=data["body"],
+                type=data["type"],
+                service_id=data.get("service"),
+                files=data["attachments"],
+            )
+        except DomainError as error:
+            add_domain_error(request, error, form)
+        else:
+            messages.success(request, _(
+                "Your request #%(number)s has been received. Support will answer you here."
+            ) % {"number": ticket.number})
+            return redirect(_ticket_url(ticket.number))
+    return render(request, "portal/new.html", {"form": form, "section": "new"})
+
+
+# --- One request ----------------------------------------------------------------------------
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def ticket(request, number: int):
+    """The public conversation; a POST here is the client's reply."""
+    ticket = _access(request, number)
+    form = ReplyForm()
+    if request.method == "POST":
+        form = ReplyForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                message = services.client_reply(
+                    request.user, ticket.number,
+                    body=form.cleaned_data["body"], files=form.cleaned_data["attachments"],
+                )
+            except DomainError as error:
+                add_domain_error(request, error, form)
+            else:
+                messages.success(request, _("Your message has been sent."))
+                return redirect(_ticket_url(ticket.number, message.pk))
+    return _ticket_page(request, ticket, form)
+
+
+def _ticket_page(request, ticket, reply_form):
+    timeline = selectors.ticket_timeline(request.user, ticket)
+    seen_before = ticket.client_seen_at
+    services.mark_seen(request.user, ticket)
+    conversation = [entry.message for entry in timeline if entry.message is not None]
+    unread_ids = {
+        message.pk for message in conversation
+        if message.from_staff and states.client_unread(message.created_at, seen_before)
+    }
+    offered = policies.offered_actions(request.user, ticket)
+    can_reply = Action.CLIENT_REPLY in offered
+    reply_reopens = can_reply and states.next_state(
+        ticket.state, Action.CLIENT_REPLY, held=ticket.holder_id is not None
+    ) != ticket.state
+    return render(request, "portal/ticket.html", {
+        "ticket": ticket,
+        "conversation": conversation,
+        "unread_ids": unread_ids,
+        "reply_form": reply_form,
+        "can_reply": can_reply,
+        "reply_reopens": reply_reopens,
+        "can_resolve": Action.CLIENT_RESOLVE in offered,
+        "can_archive": Action.ARCHIVE in offered,
+        "section": "all" if ticket.state == states.State.ARCHIVED else "requests",
+        "section_current": "true",
+    })
+
+
+@client_required
+@require_POST
+def resolve(request, number: int):
+    try:
+        services.client_resolve(request.user, number)
+    except DomainError as error:
+        add_domain_error(request, error)
+    else:
+        messages.success(request, _(
+            "The request is marked as solved. If the problem comes back, write into this "
+            "request and it will be reopened."
+        ))
+    return redirect(_ticket_url(number))
+
+
+@client_required
+@require_POST
+def archive(request, number: int):
+    try:
+        services.archive(request.user, number)
+    except DomainError as error:
+        add_domain_error(request, error)
+    else:
+        messages.success(request, _(
+            "The request is archived: you will find it under “All requests”. Writing into it "
+            "reopens it."
+        ))
+    return redirect(_ticket_url(number))
+
+
+@client_required
+@require_POST
+def rate(request, number: int):
+    form = RatingForm(request.POST)
+    form.is_valid()  # every field is optional: what is missing or malformed stays empty
+    data = form.cleaned_data
+    message_id = data.get("message")
+    try:
+        services.rate(
+            request.user, number, message_id=message_id,
+            value=data.get("value") or "", comment=data.get("comment") or "",
+        )
+    except DomainError as error:
+        add_domain_error(request, error)
+    else:
+        messages.success(request, _("Thank you for rating the answer."))
+    return redirect(_ticket_url(number, message_id))
