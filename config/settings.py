@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    # django-ninja: its bundled Swagger UI files are served by Zapros, never from a CDN.
+    "ninja",
     "huey.contrib.djhuey",
     "zapros.core",
     "zapros.accounts",
@@ -182,6 +184,8 @@ ZAPROS_ATTACHMENT_EXTENSIONS = env_list(
 )
 ZAPROS_QUEUE_PAGE_SIZE = int(env("ZAPROS_QUEUE_PAGE_SIZE", "50"))
 ZAPROS_TICKET_NUMBER_START = int(env("ZAPROS_TICKET_NUMBER_START", "1001"))
+# Answered or resolved tickets untouched this many days are archived (0 turns it off).
+ZAPROS_AUTO_ARCHIVE_DAYS = int(env("ZAPROS_AUTO_ARCHIVE_DAYS", "30"))
 ZAPROS_LOGIN_ATTEMPTS = int(env("ZAPROS_LOGIN_ATTEMPTS", "10"))
 ZAPROS_LOGIN_WINDOW_SECONDS = int(env("ZAPROS_LOGIN_WINDOW_SECONDS", "900"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

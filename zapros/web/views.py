@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -7,8 +7,7 @@ from django.views.i18n import set_language
 
 from zapros.core.errors import NotFound
 from zapros.tickets import policies
-
-INLINE_TYPES = {"image/png", "image/gif", "image/jpeg"}
+from zapros.tickets.files import attachment_response
 
 
 def home(request):
@@ -43,14 +42,4 @@ def download(request, attachment_id: int):
         attachment = policies.access_attachment(request.user, attachment_id)
     except NotFound as error:
         raise Http404(str(error.message)) from None
-    inline = attachment.content_type in INLINE_TYPES and request.GET.get("download") is None
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not inline,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=0"
-    return response
+    return attachment_response(attachment, download=request.GET.get("download") is not None)

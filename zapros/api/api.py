@@ -1,0 +1,32 @@
+"""Zapros REST API, version 1: ``/api/v1/``, schema at ``/api/v1/openapi.json``, browsable
+documentation at ``/api/docs``."""
+
+from ninja import NinjaAPI
+
+from . import errors
+from .auth import SessionAuth, TokenAuth
+from .routers import account, tickets
+
+DESCRIPTION = """
+The operations of the Zapros portal and workspace for integrations.
+
+**Authentication**: `Authorization: Bearer <token>` (an administrator issues tokens with
+`manage.py create_api_token`), or the browser session of a signed-in user; session calls that
+change something need the `X-CSRFToken` header. A token sees and may do exactly what its user
+sees and may do.
+
+**Errors**: refusals answer `{"detail": "...", "field": "..."}` with status 403, 404, 409 or
+422; input that does not parse answers 422 with a list of problems, each naming its `loc`.
+"""
+
+api = NinjaAPI(
+    title="Zapros API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api-v1",
+    auth=[TokenAuth(), SessionAuth()],
+    docs_url=None,  # served at /api/docs, see urls.py
+)
+errors.install(api)
+api.add_router("", account.router)
+api.add_router("", tickets.router)

@@ -1,0 +1,85 @@
+"""Who is calling: an API token (``Authorization: Bearer <secret>``) or a signed-in session.
+
+A token acts exactly as its user; session calls that change something need the CSRF token,
+as every form on the site does.
+"""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from ninja.errors import AuthenticationError, HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from zapros.core import clock
+
+from .models import ApiToken, hash_secret
+
+# Writing the last use on every call would turn each read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenAuth(HttpBearer):
+    def __call__(self, request):
+        header = request.headers.get(self.header, "")
+        if not header:
+            return None
+        scheme, _space, secret = header.partition(" ")
+        user = self.authenticate(request, secret.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            # A key was offered and it is wrong: say so rather than fall back to the session.
+            raise AuthenticationError()
+        return user
+
+    def authenticate(self, request, token):
+        if not token:
+            return None
+        found = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=hash_secret(token), revoked=False, user__is_active=True)
+            .first()
+        )
+        if found is None:
+            return None
+        now = clock.now()
+        if found.last_used_at is None or now - found.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        user = found.user
+        request.user = user
+        _speak_as(request, user)
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The signed-in browser session. Unsafe methods need the CSRF token."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request):
+        return self.authenticate(request, self._get_key(request))
+
+    def _get_key(self, request):
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        if (self.csrf and not getattr(request, "_ninja_csrf_exempt", False)
+                and check_csrf(request) is not None):
+            raise HttpError(403, gettext("CSRF check failed. Reload the page and try again."))
+        return user
+
+
+def _speak_as(request, user) -> None:
+    """The middleware does this for sessions; token callers get their language and zone too."""
+    if user.language:
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language
+    try:
+        timezone.activate(ZoneInfo(user.timezone or "UTC"))
+    except ZoneInfoNotFoundError:
+        timezone.deactivate()

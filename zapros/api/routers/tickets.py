@@ -1,0 +1,218 @@
+"""Requests: the same operations as the portal and the workspace, through the same services.
+
+Each endpoint parses its input, calls one service or selector and answers in the shape the
+caller may see. The rules (who may see and do what, which state allows what) are the
+services' and the policies'; their refusals become answers in ``zapros.api.errors``.
+"""
+
+from typing import Annotated
+
+from django.conf import settings
+from ninja import File, Path, Query, Router, Status
+from ninja.files import UploadedFile
+
+from zapros.core.errors import ValidationFailed
+from zapros.tickets import policies, selectors, services
+from zapros.tickets.files import attachment_response
+from zapros.tickets.models import Message
+
+from .. import paging, present, schemas
+from ..params import FormOrJson
+from ..schemas import MAX_ID, ErrorOut
+
+router = Router(tags=["requests"])
+
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+Number = Annotated[int, Path(ge=1, le=MAX_ID, description="The request number, as in #1024.")]
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
+API = Message.Channel.API
+
+
+def _detail(user, number: int, *, reading: bool = False):
+    ticket = policies.access_ticket(user, number)
+    if reading:
+        services.mark_seen(user, ticket)
+    return present.ticket_detail(user, ticket)
+
+
+@router.get("/tickets", response={200: schemas.TicketPage, **ERRORS}, summary="List requests")
+def list_tickets(request, filters: Query[schemas.TicketFilters]):
+    """Staff get their queue with the workspace's filters; clients get their own requests
+    (archived ones with `archived=true`). Newest activity first; follow `next` for more."""
+    user = request.auth
+    if policies.is_staff_viewer(user):
+        tickets = selectors.staff_queue(user, selectors.QueueFilters(
+            department=filters.department,
+            status=filters.status,
+            state=filters.state,
+            assignee=filters.assignee,
+            client=filters.client,
+            needs_reply=filters.needs_reply,
+            include_archived=filters.include_archived,
+        )).select_related("service")
+    else:
+        tickets = selectors.client_requests(user, active=not filters.archived)
+    rows, next_cursor = paging.page(
+        tickets, filters.cursor, filters.limit or settings.ZAPROS_QUEUE_PAGE_SIZE
+    )
+    return {"items": [present.ticket_item(user, t) for t in rows], "next": next_cursor}
+
+
+@router.post("/tickets", response={201: schemas.TicketOut, **ERRORS, 422: ErrorOut},
+             summary="Open a request")
+def create_ticket(request, payload: schemas.TicketIn):
+    """A client opens a request for themselves; staff open one for a `client`."""
+    user = request.auth
+    ticket = services.open_ticket(
+        user,
+        department_id=payload.department,
+        subject=payload.subject,
+        body=payload.body,
+        type=payload.type,
+        service_id=payload.service,
+        client_id=payload.client,
+        priority=payload.priority,
+        channel=API,
+    )
+    return Status(201, present.ticket_detail(user, policies.access_ticket(user, ticket.number)))
+
+
+@router.get("/tickets/{number}", response={200: schemas.TicketOut, **ERRORS},
+            summary="A request with its conversation")
+def get_ticket(request, number: Number):
+    return _detail(request.auth, number, reading=True)
+
+
+@router.get("/tickets/{number}/messages", response={200: list[schemas.MessageOut], **ERRORS},
+            summary="The conversation")
+def list_messages(request, number: Number):
+    """Clients get the public messages; staff also internal comments (see `visibility`)."""
+    user = request.auth
+    ticket = policies.access_ticket(user, number)
+    services.mark_seen(user, ticket)
+    return present.messages(user, ticket)
+
+
+@router.post(
+    "/tickets/{number}/messages", response={201: schemas.MessageOut, **ERRORS, 422: ErrorOut},
+    summary="Write into a request",
+    # The body may also be JSON (without files); ninja documents only the form.
+    openapi_extra={"requestBody": {"content": {
+        "application/json": {"schema": schemas.MessageIn.json_schema()},
+    }}},
+)
+def post_message(
+    request,
+    number: Number,
+    payload: Annotated[schemas.MessageIn, FormOrJson()],
+    attachments: File[list[UploadedFile]] = None,
+):
+    """JSON, or multipart form data with files in `attachments`.
+
+    A client's message is a reply. Staff: `visibility: internal` leaves an internal comment;
+    otherwise the holder answers the client, and `close: true` is *Send and close*. `note`
+    adds an internal comment to the answer.
+    """
+    user = request.auth
+    files = attachments or []
+    if payload.visibility == "internal":
+        try:
+            message = services.comment(user, number, body=payload.body, files=files, channel=API)
+        except ValidationFailed as error:
+            if error.field == "note":  # the comment's text arrives in `body` here
+                error.field = "body"
+            raise
+    elif user.is_client:
+        message = services.client_reply(user, number, body=payload.body, files=files,
+                                        channel=API)
+    else:
+        message = services.respond(user, number, body=payload.body, close=payload.close,
+                                   note=payload.note, files=files, channel=API)
+    return Status(201, present.message_out(user, message))
+
+
+@router.post("/tickets/{number}/messages/{message_id}/rating",
+             response={200: schemas.RatingOut, **ERRORS, 422: ErrorOut},
+             summary="Rate an answer")
+def rate_message(request, payload: schemas.RatingIn, number: Number,
+                 message_id: ObjectId):
+    """The client rates one answer from support, good or bad; rating again replaces it."""
+    rating = services.rate(request.auth, number, message_id=message_id, value=payload.value,
+                           comment=payload.comment)
+    return present.rating_out(rating)
+
+
+@router.post("/tickets/{number}/take", response={200: schemas.TicketOut, **ERRORS},
+             summary="Take a request")
+def take(request, number: Number):
+    """Become its holder and assignee. If someone was faster, 409 names them."""
+    services.take(request.auth, number)
+    return _detail(request.auth, number)
+
+
+@router.post("/tickets/{number}/unlock", response={200: schemas.TicketOut, **ERRORS},
+             summary="Unlock a request (supervisors)")
+def unlock(request, number: Number):
+    services.unlock(request.auth, number)
+    return _detail(request.auth, number)
+
+
+@router.post("/tickets/{number}/reassign",
+             response={200: schemas.TicketOut, **ERRORS, 422: ErrorOut},
+             summary="Hand a request to an agent (supervisors)")
+def reassign(request, payload: schemas.ReassignIn, number: Number):
+    services.reassign(request.auth, number, payload.agent)
+    return _detail(request.auth, number)
+
+
+@router.post("/tickets/{number}/freeze", response={200: schemas.TicketOut, **ERRORS},
+             summary="Put a request on hold")
+def freeze(request, payload: schemas.FreezeIn, number: Number):
+    services.freeze(request.auth, number, reason=payload.reason)
+    return _detail(request.auth, number)
+
+
+@router.post("/tickets/{number}/resume", response={200: schemas.TicketOut, **ERRORS},
+             summary="Resume a request on hold")
+def resume(request, number: Number):
+    services.resume(request.auth, number)
+    return _detail(request.auth, number)
+
+
+@router.post("/tickets/{number}/resolve", response={200: schemas.TicketOut, **ERRORS},
+             summary="Mark a request as solved")
+def resolve(request, number: Number):
+    """The client who owns it, or the agent who holds it."""
+    user = request.auth
+    if user.is_client:
+        services.client_resolve(user, number)
+    else:
+        services.resolve(user, number)
+    return _detail(user, number)
+
+
+@router.post("/tickets/{number}/archive", response={200: schemas.TicketOut, **ERRORS},
+             summary="Archive a request")
+def archive(request, number: Number):
+    """The client, or the agent who holds it, once the request is answered or solved."""
+    services.archive(request.auth, number)
+    return _detail(request.auth, number)
+
+
+@router.post("/tickets/{number}/parameters",
+             response={200: schemas.TicketOut, **ERRORS, 422: ErrorOut},
+             summary="Change a request's parameters")
+def save_parameters(request, payload: schemas.ParametersIn, number: Number):
+    """The holder changes subject, title, service, topic, type or priority: only the fields
+    present in the body."""
+    services.save_parameters(request.auth, number, **payload.model_dump(exclude_unset=True))
+    return _detail(request.auth, number)
+
+
+@router.get("/attachments/{attachment_id}", response={200: None, **ERRORS},
+            url_name="attachment", summary="Download an attachment")
+def download_attachment(request, attachment_id: ObjectId,
+                        download: bool = False):
+    """Images open inline unless `download` is set; every other file downloads."""
+    attachment = policies.access_attachment(request.auth, attachment_id)
+    return attachment_response(attachment, download=download)

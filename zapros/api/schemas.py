@@ -1,0 +1,239 @@
+"""What the API reads and writes.
+
+Clients and staff get different output schemas (``view`` says which): a client's answer is
+built from the client schemas only, which have no field for anything staff-only, so nothing
+internal can slip into it by accident.
+"""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+
+from zapros.tickets.states import StaffStatus, State
+
+# Ids and numbers are PostgreSQL bigints; larger values are refused as input errors.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+# --- Errors -------------------------------------------------------------------------------
+
+class ErrorOut(Schema):
+    detail: str = Field(description="What went wrong, in the caller's language.")
+    field: str | None = Field(None, description="The input field at fault, if any.")
+
+
+# --- Small pieces -------------------------------------------------------------------------
+
+class DepartmentOut(Schema):
+    id: int
+    name: str
+
+
+class ServiceOut(Schema):
+    id: int
+    name: str
+    kind: str
+    domain: str
+    status: str
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+
+
+class ClientRefOut(Schema):
+    id: int
+    email: str
+    name: str
+
+
+class ClientOut(ClientRefOut):
+    company: str
+    internal_comment: str = Field(description="Staff-only notes about the client.")
+
+
+class TopicOut(Schema):
+    id: int
+    name: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
+class RatingOut(Schema):
+    message: int
+    value: str = Field(description="good or bad")
+    comment: str
+
+
+# --- Messages -----------------------------------------------------------------------------
+
+class ClientMessageOut(Schema):
+    view: Literal["client"] = "client"
+    id: int
+    author_kind: str = Field(description="client, staff or system")
+    author: str | None = Field(description="The author's display name.")
+    body: str
+    created: datetime
+    attachments: list[AttachmentOut]
+    rating: RatingOut | None = Field(None, description="The client's rating of a staff answer.")
+
+
+class StaffMessageOut(Schema):
+    view: Literal["staff"] = "staff"
+    id: int
+    visibility: str = Field(description="public or internal")
+    author_kind: str
+    author_id: int | None
+    author: str | None
+    channel: str
+    body: str
+    created: datetime
+    attachments: list[AttachmentOut]
+    rating: RatingOut | None = None
+
+
+MessageOut = Annotated[ClientMessageOut | StaffMessageOut, Field(discriminator="view")]
+
+
+# --- Tickets ------------------------------------------------------------------------------
+
+class ClientTicketItem(Schema):
+    view: Literal["client"] = "client"
+    number: int
+    subject: str
+    department: DepartmentOut
+    type: str
+    service: ServiceOut | None
+    client_status: str = Field(
+        description="under_review, new_messages, viewed or archived."
+    )
+    client_status_label: str
+    unread: bool = Field(description="Support wrote something the client has not seen yet.")
+    created: datetime
+    updated: datetime
+
+
+class StaffTicketItem(Schema):
+    view: Literal["staff"] = "staff"
+    number: int
+    subject: str
+    title: str
+    department: DepartmentOut
+    type: str
+    priority: int
+    service: ServiceOut | None
+    state: str
+    state_label: str
+    staff_status: str = Field(description="under_review, awaiting_client, frozen or archived.")
+    staff_status_label: str
+    client: ClientRefOut
+    holder: PersonOut | None
+    assignee: PersonOut | None
+    needs_reply: bool
+    overdue: bool
+    reply_due_at: datetime | None
+    days_in_work: int
+    created: datetime
+    updated: datetime
+
+
+class ClientTicketOut(ClientTicketItem):
+    actions: list[str] = Field(description="What the caller can do with the request now.")
+    messages: list[ClientMessageOut]
+
+
+class StaffTicketOut(StaffTicketItem):
+    client: ClientOut
+    topic: TopicOut | None
+    client_status: str
+    actions: list[str] = Field(description="What the caller can do with the request now.")
+    messages: list[StaffMessageOut]
+
+
+TicketItem = Annotated[ClientTicketItem | StaffTicketItem, Field(discriminator="view")]
+TicketOut = Annotated[ClientTicketOut | StaffTicketOut, Field(discriminator="view")]
+
+
+class TicketPage(Schema):
+    items: list[TicketItem]
+    next: str | None = Field(description="Pass as `cursor` to get the next page; null at the end.")
+
+
+# --- Input --------------------------------------------------------------------------------
+
+class TicketFilters(Schema):
+    department: Id | None = Field(None, description="Staff: only this department.")
+    status: StaffStatus | None = Field(None, description="Staff: only this status.")
+    state: State | None = Field(None, description="Staff: only this state.")
+    assignee: int | None = Field(
+        None, ge=0, le=MAX_ID, description="Staff: only this assignee; 0 means nobody."
+    )
+    client: Id | None = Field(None, description="Staff: only this client's requests.")
+    needs_reply: bool = Field(False, description="Staff: only requests waiting for an answer.")
+    include_archived: bool = Field(False, description="Staff: include archived requests.")
+    archived: bool = Field(False, description="Clients: include archived requests.")
+    cursor: str | None = Field(None, description="The `next` value of the previous page.")
+    limit: int | None = Field(None, ge=1, le=200, description="Page size.")
+
+
+class TicketIn(Schema):
+    department: Id
+    subject: str
+    body: str
+    type: str = Field("question", description="question, wish or bug; staff also incident.")
+    service: Id | None = Field(None, description="One of the client's services.")
+    client: Id | None = Field(None, description="Staff: the client the request is for.")
+    priority: int = Field(2, description="1 low, 2 normal, 3 high, 4 urgent.")
+
+
+class MessageIn(Schema):
+    body: str = ""
+    visibility: Literal["public", "internal"] = Field(
+        "public", description="Staff: `internal` leaves a comment only staff see."
+    )
+    close: bool = Field(False, description="Staff: Send and close (the request is answered).")
+    note: str = Field("", description="Staff: an internal comment added after the reply.")
+
+
+class ReassignIn(Schema):
+    agent: Id
+
+
+class FreezeIn(Schema):
+    reason: str = ""
+
+
+class ParametersIn(Schema):
+    """Only the fields present are changed."""
+
+    subject: str | None = None
+    title: str | None = None
+    service: Id | None = None
+    topic: Id | None = None
+    type: str | None = None
+    priority: int | None = None
+
+
+class RatingIn(Schema):
+    value: str = Field(description="good or bad")
+    comment: str = ""
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    name: str
+    role: str
+    language: str
+    timezone: str
+    departments: list[DepartmentOut] = Field(description="Staff: the departments they work in.")
+    services: list[ServiceOut] = Field(description="Clients: their services.")

@@ -1,0 +1,124 @@
+import re
+
+from django.test import Client
+
+from zapros.tickets import services
+
+from .conftest import snapshot
+
+
+def test_the_openapi_schema_lists_every_path(db):
+    response = Client().get("/api/v1/openapi.json")
+
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["info"]["title"] == "Zapros API"
+    paths = set(schema["paths"])
+    for path in (
+        "/api/v1/me", "/api/v1/tickets", "/api/v1/tickets/{number}",
+        "/api/v1/tickets/{number}/messages", "/api/v1/tickets/{number}/take",
+        "/api/v1/tickets/{number}/unlock", "/api/v1/tickets/{number}/reassign",
+        "/api/v1/tickets/{number}/freeze", "/api/v1/tickets/{number}/resume",
+        "/api/v1/tickets/{number}/resolve", "/api/v1/tickets/{number}/archive",
+        "/api/v1/tickets/{number}/parameters",
+        "/api/v1/tickets/{number}/messages/{message_id}/rating",
+        "/api/v1/attachments/{attachment_id}",
+    ):
+        assert path in paths, path
+    upload = schema["paths"]["/api/v1/tickets/{number}/messages"]["post"]["requestBody"]
+    assert {"multipart/form-data", "application/json"} <= set(upload["content"])
+    assert {"ClientTicketOut", "StaffTicketOut"} <= set(schema["components"]["schemas"])
+
+
+def test_the_docs_page_loads_its_assets_from_zapros(db):
+    response = Client().get("/api/docs")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources
+    assert all(source.startswith("/static/") for source in sources), sources
+    assert "/api/v1/openapi.json" in html
+    assert "script-src 'self' 'unsafe-inline'" in response["Content-Security-Policy"]
+
+
+def test_the_list_runs_a_constant_number_of_queries(cast, api_as,
+                                                    django_assert_max_num_queries):
+    john, alice = api_as(cast.john), api_as(cast.alice)
+    for size in (3, 30):
+        while cast.tech.tickets.count() < size:
+            ticket = cast.open(service_id=cast.alice_hosting.pk)
+            services.take(cast.john, ticket.number)
+        with django_assert_max_num_queries(4):
+            staff_page = john.get("/api/v1/tickets").json()
+        with django_assert_max_num_queries(4):
+            client_page = alice.get("/api/v1/tickets").json()
+        assert len(staff_page["items"]) == len(client_page["items"]) == size
+
+
+def test_the_detail_runs_a_constant_number_of_queries(cast, api_as,
+                                                      django_assert_max_num_queries):
+    ticket = cast.open()
+    services.take(cast.john, ticket.number)
+    john = api_as(cast.john)
+    for size in (2, 20):
+        while ticket.messages.count() < size:
+            services.respond(cast.john, ticket.number, body="More", close=False, note="Note",
+                             files=[("a.txt", b"text")])
+        with django_assert_max_num_queries(8):
+            detail = john.get(f"/api/v1/tickets/{ticket.number}").json()
+        assert len(detail["messages"]) >= size
+
+
+def test_pages_follow_the_next_cursor_to_the_end(cast, api_as):
+    numbers = [cast.open(subject=f"Question {i}").number for i in range(7)]
+    client = api_as(cast.alice)
+
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/tickets", params).json()
+        seen += [item["number"] for item in page["items"]]
+        cursor = page["next"]
+        if cursor is None:
+            break
+
+    assert seen == sorted(numbers, reverse=True)
+
+
+def test_a_bad_cursor_is_a_422_naming_it(cast, api_as):
+    cast.open()
+
+    response = api_as(cast.alice).get("/api/v1/tickets", {"cursor": "not-a-cursor"})
+
+    assert (response.status_code, response.json()["field"]) == (422, "cursor")
+
+
+def test_staff_filter_the_queue_like_the_workspace(cast, api_as):
+    waiting = cast.open(subject="Waiting")
+    answered = cast.open(subject="Answered")
+    services.take(cast.john, answered.number)
+    services.respond(cast.john, answered.number, body="Done", close=True)
+    john = api_as(cast.john)
+
+    def numbers(**filters):
+        return [item["number"] for item in john.get("/api/v1/tickets", filters).json()["items"]]
+
+    assert numbers(needs_reply="true") == [waiting.number]
+    assert numbers(status="awaiting_client") == [answered.number]
+    assert numbers(state="new") == [waiting.number]
+    assert numbers(assignee=cast.john.pk) == [answered.number]
+    assert numbers(assignee=0) == [waiting.number]
+    bad = john.get("/api/v1/tickets", {"status": "bogus"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["query", "status"]
+
+
+def test_a_get_request_changes_nothing_for_staff(cast, api_as):
+    ticket = cast.open()
+    before = snapshot()
+
+    api_as(cast.john).get(f"/api/v1/tickets/{ticket.number}")
+    api_as(cast.john).get(f"/api/v1/tickets/{ticket.number}/messages")
+
+    assert snapshot() == before
