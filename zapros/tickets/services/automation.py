@@ -1,0 +1,45 @@
+"""What happens to tickets with nobody pressing a button."""
+
+from datetime import timedelta
+
+from django.db import transaction
+
+from zapros.core import clock
+
+from .. import states
+from ..models import Event, Ticket
+from ..states import Action
+from . import records
+
+
+def archive_inactive(*, after: timedelta, batch: int = 500) -> int:
+    """Archive answered and resolved tickets untouched for ``after``; returns how many.
+
+    Runs as the system (no actor). Each ticket is archived in its own short transaction with
+    its row locked and its state checked again, so a client writing at that moment wins: the
+    ticket is then active again and stays out of the archive.
+    """
+    cutoff = clock.now() - after
+    candidates = list(
+        Ticket.objects.filter(state__in=list(states.CLOSED), updated_at__lt=cutoff)
+        .order_by("updated_at", "id")
+        .values_list("pk", flat=True)[:batch]
+    )
+    archived = 0
+    for pk in candidates:
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update()
+                .filter(pk=pk, state__in=list(states.CLOSED), updated_at__lt=cutoff)
+                .first()
+            )
+            if ticket is None:
+                continue
+            old, new = records.move(ticket, Action.ARCHIVE)
+            records.save(ticket)
+            records.record_event(
+                ticket, None, Event.Kind.ARCHIVED, clock.now(), automatic=True,
+                **{"from": old, "to": new},
+            )
+            archived += 1
+    return archived
