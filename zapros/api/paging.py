@@ -1,4 +1,7 @@
-"""Keyset pages over tickets: newest activity first, stable under inserts, one query a page."""
+"""Keyset pages over tickets: newest activity first, stable under inserts, one query a page.
+
+Staff page over ``updated_at`` (any activity); clients over ``client_activity_at``, the
+activity they can see, so that internal work never reorders a client's list."""
 
 import base64
 import binascii
@@ -10,26 +13,24 @@ from django.utils.translation import gettext as _
 from zapros.core.errors import ValidationFailed
 from zapros.tickets.models import Ticket
 
-ORDER = ("-updated_at", "-number")
-
-
-def page(tickets: QuerySet[Ticket], cursor: str | None, limit: int):
+def page(tickets: QuerySet[Ticket], cursor: str | None, limit: int, *,
+         field: str = "updated_at"):
     """One page of ``tickets`` after ``cursor``; returns the rows and the next cursor (or None)."""
-    tickets = tickets.order_by(*ORDER)
+    tickets = tickets.order_by(f"-{field}", "-number")
     if cursor:
-        updated_at, number = decode(cursor)
+        stamp, number = decode(cursor)
         tickets = tickets.filter(
-            Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, number__lt=number)
+            Q(**{f"{field}__lt": stamp}) | Q(**{field: stamp, "number__lt": number})
         )
     rows = list(tickets[: limit + 1])
     if len(rows) > limit:
         rows = rows[:limit]
-        return rows, encode(rows[-1])
+        return rows, encode(rows[-1], field)
     return rows, None
 
 
-def encode(ticket: Ticket) -> str:
-    raw = f"{ticket.updated_at.isoformat()}|{ticket.number}"
+def encode(ticket: Ticket, field: str = "updated_at") -> str:
+    raw = f"{getattr(ticket, field).isoformat()}|{ticket.number}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 

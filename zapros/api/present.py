@@ -79,7 +79,7 @@ def _client_fields(ticket: Ticket) -> dict:
         "client_status_label": str(status.label),
         "unread": ticket.client_unread,
         "created": ticket.created_at,
-        "updated": ticket.updated_at,
+        "updated": ticket.client_activity_at,
     }
 
 

@@ -95,6 +95,9 @@ class Ticket(models.Model):
     held_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=clock.now)
     updated_at = models.DateTimeField(_("last activity"), default=clock.now)
+    # The last change the client can see (a public message, a status they see). Client pages
+    # show and sort by this, so that internal work leaves no trace on their side.
+    client_activity_at = models.DateTimeField(_("last update"), default=clock.now)
     # Denormalised from the conversation so that the queue sorts and filters on indexes.
     last_public_from_client = models.BooleanField(default=True)
     needs_reply = models.BooleanField(_("needs reply"), default=True)
@@ -112,7 +115,8 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["-needs_reply", "reply_due_at", "-updated_at"],
                          name="ticket_queue_order"),
-            models.Index(fields=["client", "state", "-updated_at"], name="ticket_client_list"),
+            models.Index(fields=["client", "state", "-client_activity_at"],
+                         name="ticket_client_list"),
             models.Index(fields=["holder", "state"], name="ticket_holder"),
             models.Index(fields=["assignee", "state"], name="ticket_assignee"),
         ]

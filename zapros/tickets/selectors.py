@@ -54,7 +54,7 @@ def client_requests(user: User, *, active: bool) -> QuerySet[Ticket]:
     tickets = policies.visible_tickets(user).select_related("department", "service")
     if active:
         tickets = tickets.exclude(state=states.State.ARCHIVED)
-    return tickets.order_by("-updated_at", "-id")
+    return tickets.order_by("-client_activity_at", "-id")
 
 
 @dataclass

@@ -50,10 +50,12 @@ def list_tickets(request, filters: Query[schemas.TicketFilters]):
             needs_reply=filters.needs_reply,
             include_archived=filters.include_archived,
         )).select_related("service")
+        field = "updated_at"
     else:
         tickets = selectors.client_requests(user, active=not filters.archived)
+        field = "client_activity_at"
     rows, next_cursor = paging.page(
-        tickets, filters.cursor, filters.limit or settings.ZAPROS_QUEUE_PAGE_SIZE
+        tickets, filters.cursor, filters.limit or settings.ZAPROS_QUEUE_PAGE_SIZE, field=field
     )
     return {"items": [present.ticket_item(user, t) for t in rows], "next": next_cursor}
 

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from zapros.accounts.models import User
+from zapros.core import clock
 
 from .. import states
 from ..models import Event, Message, Ticket
@@ -41,6 +42,7 @@ def post_message(
         elif author_kind == Message.AuthorKind.STAFF:
             ticket.last_public_from_client = False
             ticket.last_staff_public_at = at
+        ticket.client_activity_at = at
     ticket.updated_at = at
     return message
 
@@ -64,6 +66,8 @@ def move(ticket: Ticket, action: str, *, held: bool | None = None) -> tuple[str,
     ticket.state = states.next_state(
         old, action, held=ticket.holder_id is not None if held is None else held
     )
+    if states.client_status(old, False) != states.client_status(ticket.state, False):
+        ticket.client_activity_at = clock.now()
     refresh_flags(ticket)
     return old, ticket.state
 
