@@ -8,7 +8,7 @@ invisible tickets raise the same :class:`NotFound`, so ticket numbers cannot be 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from zapros.accounts.models import User
+from zapros.accounts.models import Department, User
 from zapros.core.errors import Conflict, Forbidden, NotFound
 
 from . import states
@@ -35,6 +35,16 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
     return tickets.none()
 
 
+def visible_departments(user: User) -> QuerySet[Department]:
+    """Departments whose queues ``user`` works in: all for supervisors and admins, their own
+    for agents, none for clients."""
+    if not is_staff_viewer(user):
+        return Department.objects.none()
+    if user.is_overseer:
+        return Department.objects.all()
+    return user.departments.all()
+
+
 def access_ticket(user: User, number: int, *, for_update: bool = False) -> Ticket:
     """The ticket numbered ``number`` if ``user`` may see it; NotFound otherwise.
 
@@ -58,18 +68,26 @@ def access_ticket(user: User, number: int, *, for_update: bool = False) -> Ticke
 
 
 def visible_messages(user: User, ticket: Ticket) -> QuerySet[Message]:
-    """The messages of ``ticket`` that ``user`` may read: clients never get internal ones.
+    """The messages of ``ticket`` that ``user`` may read: clients never get internal ones,
+    and nobody but staff and the ticket's own client gets any.
 
-    Used by the portal, the API and outgoing mail alike.
+    Used by the portal, the API and outgoing mail alike. Staff must have got ``ticket`` from
+    :func:`access_ticket`; for anyone else the check is made here.
     """
     messages = Message.objects.filter(ticket=ticket)
-    if not is_staff_viewer(user):
-        messages = messages.filter(visibility=Message.Visibility.PUBLIC)
-    return messages
+    if is_staff_viewer(user):
+        return messages
+    if is_client_of(user, ticket):
+        return messages.filter(visibility=Message.Visibility.PUBLIC)
+    return messages.none()
 
 
 def access_attachment(user: User, attachment_id: int) -> Attachment:
     """An attachment ``user`` may download: on a ticket they see, in a message they see."""
+    try:
+        attachment_id = int(attachment_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("There is no such file.")) from None
     attachment = (
         Attachment.objects.select_related("message", "ticket")
         .filter(pk=attachment_id, ticket__in=visible_tickets(user))

@@ -1,6 +1,8 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
+from zapros.web import converters  # noqa: F401  (registers <ticket:…>)
+
 from . import views
 
 urlpatterns = [
@@ -8,8 +10,8 @@ urlpatterns = [
     path("requests/", views.requests, name="requests"),
     path("requests/all/", views.all_requests, name="all"),
     path("requests/new/", views.new, name="new"),
-    path("requests/<int:number>/", views.ticket, name="ticket"),
-    path("requests/<int:number>/resolve/", views.resolve, name="resolve"),
-    path("requests/<int:number>/archive/", views.archive, name="archive"),
-    path("requests/<int:number>/rate/", views.rate, name="rate"),
+    path("requests/<ticket:number>/", views.ticket, name="ticket"),
+    path("requests/<ticket:number>/resolve/", views.resolve, name="resolve"),
+    path("requests/<ticket:number>/archive/", views.archive, name="archive"),
+    path("requests/<ticket:number>/rate/", views.rate, name="rate"),
 ]

@@ -1,0 +1,175 @@
+"""Forms of the staff workspace. They parse and render input; the services decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from zapros.tickets.models import Priority, TicketType
+from zapros.tickets.states import StaffStatus
+
+# --- Queue filters --------------------------------------------------------------------------
+
+ALL_STATUSES = "all"
+ASSIGNEE_ME = "me"
+ASSIGNEE_NOBODY = "nobody"
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's GET filters. A value that does not parse is simply not applied."""
+
+    department = forms.TypedChoiceField(
+        label=_("Department"), required=False, coerce=int, empty_value=None,
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    client = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    needs_reply = forms.BooleanField(label=_("Needs reply only"), required=False)
+
+    def __init__(self, *args, departments=(), staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [("", _("All departments"))] + [
+            (department.pk, department.name) for department in departments
+        ]
+        self.fields["status"].choices = [
+            ("", _("Not archived")),
+            *((status.value, status.label) for status in StaffStatus),
+            (ALL_STATUSES, _("Archived included")),
+        ]
+        self.fields["assignee"].choices = [
+            ("", _("Anyone")),
+            (ASSIGNEE_ME, _("Me")),
+            (ASSIGNEE_NOBODY, _("Nobody")),
+            (_("Staff"), [(str(member.pk), member.display_name) for member in staff]),
+        ]
+        for name in ("department", "status", "assignee", "needs_reply"):
+            self.fields[name].widget.attrs["data-autosubmit"] = ""
+
+    def valid_data(self) -> dict:
+        """The filters that parsed; the others are dropped rather than refused."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items()
+                if name not in self.errors}
+
+
+# --- Ticket page ----------------------------------------------------------------------------
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.Field):
+    """Any number of uploads, handed as they are to the service that checks them."""
+
+    widget = MultipleFileInput
+
+    def clean(self, value):
+        if not value:
+            return []
+        files = value if isinstance(value, list | tuple) else [value]
+        return [upload for upload in files if upload]
+
+
+PARAMETER_FIELDS = ("subject", "title", "service", "type", "priority", "topic")
+
+
+class ReplyForm(forms.Form):
+    """The holder's form: a reply, an internal note, files and the ticket's parameters."""
+
+    body = forms.CharField(
+        label=_("Reply"), required=False, strip=False,
+        widget=forms.Textarea(attrs={"id": "reply-body", "rows": 8}),
+    )
+    attachments = AttachmentsField(label=_("Attachments"), required=False)
+    note = forms.CharField(
+        label=_("Internal comment"), required=False, strip=False,
+        help_text=_("Only staff see it."),
+        widget=forms.Textarea(attrs={"id": "reply-note", "rows": 3, "class": "note"}),
+    )
+    subject = forms.CharField(label=_("Subject"), required=False, strip=False)
+    title = forms.CharField(
+        label=_("Staff title"), required=False, strip=False, help_text=_("Only staff see it."),
+    )
+    service = forms.ChoiceField(label=_("Service"), required=False)
+    type = forms.ChoiceField(label=_("Type"), required=False, choices=TicketType.choices)
+    priority = forms.ChoiceField(label=_("Priority"), required=False, choices=Priority.choices)
+    topic = forms.ChoiceField(label=_("Topic"), required=False)
+
+    def __init__(self, *args, ticket, client_services=(), topics=(), **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {**parameters_of(ticket), **kwargs["initial"]}
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [("", _("No service"))] + [
+            (str(service.pk), f"{service} · {service.get_status_display()}")
+            for service in client_services
+        ]
+        # A topic switched off since it was chosen stays selectable on its own ticket.
+        topics = list(topics)
+        if ticket.topic_id and ticket.topic_id not in {topic.pk for topic in topics}:
+            topics.append(ticket.topic)
+        self.fields["topic"].choices = [("", _("No topic"))] + [
+            (str(topic.pk), topic.name) for topic in topics
+        ]
+        self.fields["attachments"].widget.attrs["id"] = "reply-attachments"
+
+    @property
+    def parameter_fields(self):
+        return [self[name] for name in PARAMETER_FIELDS]
+
+    def changed_parameters(self) -> dict:
+        """The parameters the agent changed, to be passed to ``services.save_parameters``."""
+        return {
+            name: self.cleaned_data[name]
+            for name in PARAMETER_FIELDS
+            if name in self.data and name in self.changed_data
+        }
+
+    def kept_text(self) -> dict:
+        """What the agent typed, to show again when it was not sent."""
+        data = getattr(self, "cleaned_data", {})
+        return {"body": data.get("body", ""), "note": data.get("note", "")}
+
+
+def parameters_of(ticket) -> dict:
+    return {
+        "subject": ticket.subject,
+        "title": ticket.title,
+        "service": str(ticket.service_id or ""),
+        "type": ticket.type,
+        "priority": str(ticket.priority),
+        "topic": str(ticket.topic_id or ""),
+    }
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Internal comment"), required=False, strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    attachments = AttachmentsField(label=_("Attachments"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "comment-%s")
+        super().__init__(*args, **kwargs)
+
+
+class FreezeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"), required=False, max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("Waiting for the data centre")}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "freeze-%s")
+        super().__init__(*args, **kwargs)
+
+
+class ReassignForm(forms.Form):
+    agent = forms.TypedChoiceField(
+        label=_("Reassign to"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, staff=(), **kwargs):
+        kwargs.setdefault("auto_id", "reassign-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].choices = [("", _("Choose a staff member"))] + [
+            (member.pk, member.display_name) for member in staff
+        ]

@@ -1,0 +1,338 @@
+"""The staff workspace: the queue and the ticket page.
+
+Views parse the request, call a selector or a service and render; every rule lives in
+``zapros.tickets`` (policies, services, the state machine). Buttons are drawn from
+``policies.offered_actions``. Refusals come back as form errors or flash messages.
+"""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from zapros.accounts.models import STAFF_ROLES, User
+from zapros.clients.models import Client
+from zapros.core.errors import DomainError, NotFound, ValidationFailed
+from zapros.tickets import policies, selectors, services
+from zapros.tickets.models import Topic
+from zapros.tickets.states import Action, StaffStatus
+from zapros.web.http import add_domain_error
+
+from . import forms
+from .timeline import timeline_rows
+
+MAX_PAGE = 100_000
+
+
+def staff_member_required(view):
+    """Anonymous visitors go to the login page; signed-in clients get a plain 404, so the
+    workspace does not even admit that it exists."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not policies.is_staff_viewer(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def active_staff():
+    return (
+        User.objects.filter(is_active=True, role__in=list(STAFF_ROLES))
+        .only("pk", "name", "email")
+        .order_by("name", "email")
+    )
+
+
+# --- Queue ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the queue, found by fetching one row more than it shows: no COUNT(*)."""
+
+    tickets: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_number(self) -> int:
+        return self.number - 1
+
+
+def page_of(queryset, page_param: str | None, size: int) -> Page:
+    try:
+        number = min(max(int(page_param or 1), 1), MAX_PAGE)
+    except ValueError:
+        number = 1
+    offset = (number - 1) * size
+    rows = list(queryset[offset:offset + size + 1])
+    return Page(tickets=rows[:size], number=number, has_next=len(rows) > size)
+
+
+def queue_filters(user: User, values: dict) -> selectors.QueueFilters:
+    status = values.get("status") or ""
+    assignee = values.get("assignee") or ""
+    if assignee == forms.ASSIGNEE_ME:
+        assignee_id = user.pk
+    elif assignee == forms.ASSIGNEE_NOBODY:
+        assignee_id = 0
+    else:
+        assignee_id = int(assignee) if assignee.isdigit() else None
+    return selectors.QueueFilters(
+        department=values.get("department"),
+        status=status if status in {s.value for s in StaffStatus} else None,
+        include_archived=status == forms.ALL_STATUSES,
+        assignee=assignee_id,
+        client=values.get("client"),
+        needs_reply=bool(values.get("needs_reply")),
+    )
+
+
+def current_nav(values: dict) -> str:
+    """Which of the navigation's views of the queue this is, if any."""
+    applied = {name for name, value in values.items() if value}
+    if not applied:
+        return "queue"
+    if applied == {"needs_reply"}:
+        return "needs_reply"
+    if applied == {"assignee"} and values["assignee"] == forms.ASSIGNEE_ME:
+        return "mine"
+    return ""
+
+
+@staff_member_required
+@require_GET
+def queue(request):
+    user = request.user
+    form = forms.QueueFilterForm(
+        request.GET,
+        departments=policies.visible_departments(user),
+        staff=active_staff(),
+    )
+    values = form.valid_data()
+    filters = queue_filters(user, values)
+    page = page_of(
+        selectors.staff_queue(user, filters),
+        request.GET.get("page"),
+        settings.ZAPROS_QUEUE_PAGE_SIZE,
+    )
+    client = None
+    if filters.client:
+        client = Client.objects.select_related("user").filter(pk=filters.client).first()
+    return render(request, "staff/queue.html", {
+        "form": form,
+        "page": page,
+        "filter_client": client,
+        "filter_client_id": filters.client,
+        "nav": current_nav(values),
+    })
+
+
+# --- Ticket page ----------------------------------------------------------------------------
+
+def access(user: User, number: int):
+    try:
+        return policies.access_ticket(user, number)
+    except NotFound as error:
+        raise Http404(str(error.message)) from None
+
+
+def reply_form(ticket, client_services, *, data=None, files=None, initial=None):
+    return forms.ReplyForm(
+        data, files, initial=initial or {}, ticket=ticket, client_services=client_services,
+        topics=Topic.objects.filter(active=True),
+    )
+
+
+def render_ticket(request, ticket, *, form=None, comment_form=None):
+    """The ticket page. ``form``/``comment_form`` carry what was typed back after a refusal."""
+    user = request.user
+    offered = policies.offered_actions(user, ticket)
+    can = {action.value: True for action in offered}
+    client_services = list(ticket.client.services.all())
+    if Action.SEND in offered or Action.SEND_AND_CLOSE in offered:
+        form = form or reply_form(ticket, client_services)
+    else:
+        form = None
+    return render(request, "staff/ticket.html", {
+        "ticket": ticket,
+        "client": ticket.client,
+        "client_services": client_services,
+        "rows": timeline_rows(selectors.ticket_timeline(user, ticket)),
+        "can": can,
+        "held_by_other": ticket.holder_id is not None and ticket.holder_id != user.pk,
+        "form": form,
+        "comment_form": comment_form or forms.CommentForm(),
+        "freeze_form": forms.FreezeForm(),
+        "reassign_form": (
+            forms.ReassignForm(staff=active_staff()) if Action.REASSIGN in offered else None
+        ),
+    })
+
+
+@staff_member_required
+@require_GET
+def ticket(request, number: int):
+    return render_ticket(request, access(request.user, number))
+
+
+@staff_member_required
+@require_POST
+def reply(request, number: int):
+    """The holder's form: *Send and close*, *Send* or *Save parameters*."""
+    user = request.user
+    ticket = access(user, number)
+    client_services = list(ticket.client.services.all())
+    form = reply_form(ticket, client_services, data=request.POST, files=request.FILES)
+    action = request.POST.get("action")
+    if action not in {Action.SEND, Action.SEND_AND_CLOSE, Action.SAVE}:
+        messages.error(request, _("Choose what to do with the reply."))
+        return redirect("staff:ticket", number=ticket.number)
+    if not form.is_valid():
+        return render_ticket(request, ticket, form=form)
+    data = form.cleaned_data
+    changes = form.changed_parameters()
+    try:
+        # Parameters changed in the form go with the reply: both are written or neither.
+        with transaction.atomic():
+            if changes or action == Action.SAVE:
+                services.save_parameters(user, ticket.number, **changes)
+            if action == Action.SEND and not data["body"].strip() and data["note"].strip():
+                services.comment(user, ticket.number, body=data["note"],
+                                 files=data["attachments"])
+            elif action != Action.SAVE:
+                services.respond(
+                    user, ticket.number, body=data["body"], note=data["note"],
+                    close=action == Action.SEND_AND_CLOSE, files=data["attachments"],
+                )
+    except ValidationFailed as error:
+        add_domain_error(request, error, form)
+        return render_ticket(request, access(user, number), form=form)
+    except DomainError as error:
+        add_domain_error(request, error)
+        return redirect("staff:ticket", number=ticket.number)
+
+    if action == Action.SAVE:
+        # The typed reply is not sent, and not lost either: the form comes back with it.
+        messages.success(request, _("Parameters saved.") if changes
+                         else _("Nothing to save: the parameters are unchanged."))
+        if data["attachments"]:
+            messages.warning(request, _("Files are not kept when parameters are saved. "
+                                        "Choose them again before you send."))
+        ticket = access(user, number)
+        return render_ticket(request, ticket, form=reply_form(
+            ticket, client_services, initial=form.kept_text()))
+    if action == Action.SEND_AND_CLOSE:
+        messages.success(request, _("Request #%(number)s: the answer was sent and the request "
+                                    "closed.") % {"number": ticket.number})
+        return redirect("staff:queue")
+    messages.success(request, _("Sent."))
+    return redirect("staff:ticket", number=ticket.number)
+
+
+@staff_member_required
+@require_POST
+def comment(request, number: int):
+    """An internal comment from anyone on staff who sees the ticket."""
+    user = request.user
+    form = forms.CommentForm(request.POST, request.FILES)
+    form.is_valid()
+    try:
+        services.comment(user, number, body=form.cleaned_data.get("body", ""),
+                         files=form.cleaned_data.get("attachments", []))
+    except ValidationFailed as error:
+        add_domain_error(request, error, form)
+        return render_ticket(request, access(user, number), comment_form=form)
+    except DomainError as error:
+        add_domain_error(request, error)
+    else:
+        messages.success(request, _("Internal comment added."))
+    return redirect("staff:ticket", number=number)
+
+
+def perform(request, number: int, operation, done: str):
+    """Run one button's service call and come back to the ticket page (PRG)."""
+    try:
+        operation()
+    except DomainError as error:
+        add_domain_error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect("staff:ticket", number=number)
+
+
+@staff_member_required
+@require_POST
+def take(request, number: int):
+    return perform(request, number, lambda: services.take(request.user, number),
+                   _("You took the request. Only you can answer it now."))
+
+
+@staff_member_required
+@require_POST
+def freeze(request, number: int):
+    form = forms.FreezeForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
+    return perform(request, number,
+                   lambda: services.freeze(request.user, number, reason=reason),
+                   _("The request is on hold."))
+
+
+@staff_member_required
+@require_POST
+def resume(request, number: int):
+    return perform(request, number, lambda: services.resume(request.user, number),
+                   _("The request is back in work."))
+
+
+@staff_member_required
+@require_POST
+def resolve(request, number: int):
+    return perform(request, number, lambda: services.resolve(request.user, number),
+                   _("The request is marked as solved."))
+
+
+@staff_member_required
+@require_POST
+def archive(request, number: int):
+    return perform(request, number, lambda: services.archive(request.user, number),
+                   _("The request is archived."))
+
+
+@staff_member_required
+@require_POST
+def unlock(request, number: int):
+    return perform(request, number, lambda: services.unlock(request.user, number),
+                   _("The request is unlocked: anyone in its department can take it."))
+
+
+@staff_member_required
+@require_POST
+def reassign(request, number: int):
+    form = forms.ReassignForm(request.POST, staff=active_staff())
+    if not form.is_valid():
+        messages.error(request, _("Choose a staff member."))
+        return redirect("staff:ticket", number=number)
+    agent_id = form.cleaned_data["agent"]
+    return perform(request, number,
+                   lambda: services.reassign(request.user, number, agent_id),
+                   _("The request is reassigned."))
