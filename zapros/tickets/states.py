@@ -107,7 +107,6 @@ REFUSALS = {
     Action.RESUME: _("Only a request that is on hold can be resumed."),
     Action.RESOLVE: _("This request cannot be marked as solved in its current state."),
     Action.CLIENT_RESOLVE: _("This request is already solved or archived."),
-    Action.UNLOCK: _("This request is not held by anyone."),
 }
 
 

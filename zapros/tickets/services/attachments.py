@@ -55,7 +55,8 @@ def clean_filename(name: str) -> str:
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
     if len(name) > 255:
         stem, dot, ext = name.rpartition(".")
-        name = (stem[: 250 - len(ext)] + dot + ext) if dot else name[:255]
+        # Keep a short extension; anything else (no dot, an absurd "extension") is cut.
+        name = (stem[: 250 - len(ext)] + dot + ext) if dot and len(ext) <= 16 else name[:255]
     return name or "file"
 
 

@@ -9,7 +9,7 @@ from zapros.core.errors import Forbidden, ValidationFailed
 from ..models import CLIENT_TICKET_TYPES, Message, Priority, Ticket, TicketType
 from . import attachments, records
 from .numbering import next_ticket_number
-from .validation import clean_body, clean_choice, clean_subject
+from .validation import clean_body, clean_choice, clean_id, clean_subject
 
 
 def open_ticket(
@@ -33,6 +33,8 @@ def open_ticket(
     message, its attachments and a ``created`` event in one transaction; refused input raises
     ValidationFailed (naming the field) and leaves nothing behind.
     """
+    if not (actor.is_authenticated and actor.is_active):
+        raise Forbidden()
     subject = clean_subject(subject)
     body = clean_body(body, message=_("Describe your question."))
     if actor.is_client:
@@ -41,7 +43,7 @@ def open_ticket(
             raise Forbidden(_("Your account has no client profile."))
         types = CLIENT_TICKET_TYPES
     elif actor.is_staff_member:
-        client = Client.objects.select_related("user").filter(pk=client_id).first()
+        client = Client.objects.select_related("user").filter(pk=clean_id(client_id)).first()
         if client is None:
             raise ValidationFailed(_("Choose a client."), field="client")
         types = TicketType
@@ -54,12 +56,12 @@ def open_ticket(
     departments = Department.objects.all()
     if actor.is_client:
         departments = departments.filter(in_support_center=True)
-    department = departments.filter(pk=department_id).first() if department_id else None
+    department = departments.filter(pk=clean_id(department_id)).first()
     if department is None:
         raise ValidationFailed(_("Choose a department."), field="department")
     service = None
     if service_id:
-        service = Service.objects.filter(pk=service_id, client=client).first()
+        service = Service.objects.filter(pk=clean_id(service_id), client=client).first()
         if service is None:
             raise ValidationFailed(_("Choose one of your services."), field="service")
     uploads = attachments.prepare_uploads(files)

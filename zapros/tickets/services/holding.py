@@ -11,6 +11,7 @@ from .. import policies, states
 from ..models import Event, Ticket
 from ..states import Action
 from . import records
+from .validation import clean_id
 
 TAKEABLE = [state for (state, action) in states.TRANSITIONS if action == Action.TAKE]
 
@@ -18,15 +19,17 @@ TAKEABLE = [state for (state, action) in states.TRANSITIONS if action == Action.
 def take(actor: User, number: int) -> Ticket:
     """Make ``actor`` the holder and assignee of a ticket nobody holds.
 
-    A compare-and-set (``UPDATE … WHERE holder IS NULL``), so of two agents taking at the same
-    moment exactly one wins and the other gets Conflict naming the winner. Writes a ``taken``
-    event. Raises NotFound (invisible), Forbidden (not staff), Conflict (held),
-    InvalidTransition (archived).
+    The row is locked before the checks and the write is a compare-and-set (``UPDATE … WHERE
+    holder IS NULL``), so of two agents taking at the same moment exactly one wins and the
+    other gets Conflict naming the winner. Writes a ``taken`` event with the state it left.
+    Raises NotFound (invisible), Forbidden (not staff), Conflict (held), InvalidTransition
+    (archived).
     """
-    ticket = policies.access_ticket(actor, number)
-    policies.ensure_can_take(actor, ticket)
     now = clock.now()
     with transaction.atomic():
+        ticket = policies.access_ticket(actor, number, for_update=True)
+        policies.ensure_can_take(actor, ticket)
+        old = ticket.state
         won = Ticket.objects.filter(
             pk=ticket.pk, holder__isnull=True, state__in=TAKEABLE
         ).update(holder=actor, assignee=actor, held_at=now, state=states.State.OPEN,
@@ -40,7 +43,9 @@ def take(actor: User, number: int) -> Ticket:
             states.next_state(ticket.state, Action.TAKE)  # raises the state's refusal
         records.refresh_flags(ticket)
         ticket.save(update_fields=["needs_reply", "reply_due_at"])
-        records.record_event(ticket, actor, Event.Kind.TAKEN, now)
+        records.record_event(
+            ticket, actor, Event.Kind.TAKEN, now, **{"from": old, "to": ticket.state}
+        )
     return ticket
 
 
@@ -70,7 +75,7 @@ def reassign(actor: User, number: int, agent_id: int) -> Ticket:
     The agent must be active staff who can see the ticket.
     """
     policies.ensure_overseer(actor)
-    agent = User.objects.filter(pk=agent_id).first() if agent_id else None
+    agent = User.objects.filter(pk=clean_id(agent_id)).first()
     if agent is None:
         raise ValidationFailed(_("Choose a staff member."), field="agent")
     with transaction.atomic():

@@ -12,7 +12,7 @@ from .. import policies
 from ..models import Event, Message, Priority, Rating, Ticket, TicketType, Topic
 from ..states import Action
 from . import attachments, records
-from .validation import clean_body, clean_choice, clean_subject
+from .validation import clean_body, clean_choice, clean_id, clean_subject
 
 
 def respond(
@@ -117,13 +117,16 @@ def _clean_parameters(ticket: Ticket, changes: dict) -> dict:
         values["subject"] = clean_subject(changes["subject"])
     if "title" in changes:
         title = " ".join((changes["title"] or "").split())
-        values["title"] = clean_subject(title, field="title") if title else ticket.subject
+        values["title"] = (
+            clean_subject(title, field="title") if title
+            else values.get("subject", ticket.subject)
+        )
     if "service" in changes:
         service_id = changes["service"]
         values["service"] = None
         if service_id:
             values["service"] = Service.objects.filter(
-                pk=service_id, client_id=ticket.client_id
+                pk=clean_id(service_id), client_id=ticket.client_id
             ).first()
             if values["service"] is None:
                 raise ValidationFailed(
@@ -132,7 +135,9 @@ def _clean_parameters(ticket: Ticket, changes: dict) -> dict:
     if "topic" in changes:
         values["topic"] = None
         if changes["topic"]:
-            values["topic"] = Topic.objects.filter(pk=changes["topic"], active=True).first()
+            values["topic"] = Topic.objects.filter(
+                pk=clean_id(changes["topic"]), active=True
+            ).first()
             if values["topic"] is None:
                 raise ValidationFailed(_("Choose a topic."), field="topic")
     if "type" in changes:
@@ -248,7 +253,7 @@ def rate(actor: User, number: int, *, message_id: int, value: str, comment: str 
         ticket = policies.access_ticket(actor, number, for_update=True)
         policies.ensure_client_owner(actor, ticket)
         message = Message.objects.filter(
-            pk=message_id, ticket=ticket, author_kind=Message.AuthorKind.STAFF,
+            pk=clean_id(message_id), ticket=ticket, author_kind=Message.AuthorKind.STAFF,
             visibility=Message.Visibility.PUBLIC,
         ).first()
         if message is None:

@@ -1,0 +1,50 @@
+"""Fixtures shared by the ticket domain tests."""
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from zapros.core.errors import DomainError
+from zapros.tickets.models import (
+    Attachment,
+    Event,
+    Message,
+    Rating,
+    Share,
+    Ticket,
+    TicketCounter,
+)
+
+RECORDED = (Ticket, Message, Attachment, Event, Rating, Share, TicketCounter)
+
+
+def stored_files() -> list[str]:
+    root = Path(settings.MEDIA_ROOT)
+    if not root.exists():
+        return []
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+def world() -> dict:
+    """Every row the ticket domain writes, and every file under MEDIA_ROOT."""
+    state = {model.__name__: list(model.objects.order_by("pk").values()) for model in RECORDED}
+    state["files"] = stored_files()
+    return state
+
+
+@pytest.fixture
+def refused(db):
+    """``with refused(NotFound) as error: services.take(...)``: the block must raise that
+    error, with a message for the person, and leave every row and every file as it was."""
+
+    @contextmanager
+    def check(expected=DomainError):
+        before = world()
+        with pytest.raises(expected) as info:
+            yield info
+        assert str(info.value.message).strip(), "a refusal must say why"
+        assert world() == before, "a refusal must change nothing"
+
+    return check
