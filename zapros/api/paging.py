@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from zapros.core.errors import ValidationFailed
 from zapros.tickets.models import Ticket
 
+
 def page(tickets: QuerySet[Ticket], cursor: str | None, limit: int, *,
          field: str = "updated_at"):
     """One page of ``tickets`` after ``cursor``; returns the rows and the next cursor (or None)."""

@@ -1,0 +1,347 @@
+# ruff: noqa: RUF001 - one demo client writes in Russian: Cyrillic letters are meant here.
+"""``manage.py demo``: departments, staff, clients and tickets in every state, to try Zapros.
+
+Every ticket is written through ``zapros.tickets.services``, exactly as the portal and the
+workspace would write it, so the demo never shows a state the application could not reach.
+Running it again changes nothing.
+"""
+
+import io
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import F
+from PIL import Image, ImageDraw
+
+from zapros.accounts.models import Department, User
+from zapros.clients.models import Client, Service
+from zapros.demo import data
+from zapros.tickets import policies, services
+from zapros.tickets.models import (
+    Attachment,
+    Event,
+    Message,
+    Priority,
+    Rating,
+    Ticket,
+    TicketType,
+    Topic,
+)
+
+
+class Command(BaseCommand):
+    help = "Load demo departments, staff, clients and tickets (does nothing if already loaded)."
+
+    def handle(self, *args, **options):
+        if User.objects.filter(email__iexact=data.ADMIN.email).exists():
+            self.stdout.write("Demo data already loaded: nothing changed.")
+            return
+        with transaction.atomic():
+            Demo().load()
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data loaded: {Department.objects.count()} departments, "
+            f"{User.objects.exclude(role='client').count()} staff, "
+            f"{Client.objects.count()} clients, {Ticket.objects.count()} tickets."
+        ))
+
+
+def let_time_pass(ticket: Ticket, **delta) -> None:
+    """Demo only: move everything ``ticket`` has so far back in time by ``delta``, as if it
+    had happened that much earlier. The services always write the present moment; this is how
+    the demo gets tickets that are days old, answered yesterday, or past their deadline.
+    Nothing outside this command ever rewrites timestamps."""
+    shift = timedelta(**delta)
+    Ticket.objects.filter(pk=ticket.pk).update(**{
+        name: F(name) - shift
+        for name in ("created_at", "updated_at", "held_at", "reply_due_at",
+                     "last_staff_public_at", "client_seen_at")
+    })
+    for model in (Message, Event, Attachment):
+        model.objects.filter(ticket=ticket).update(created_at=F("created_at") - shift)
+    Rating.objects.filter(ticket=ticket).update(
+        created_at=F("created_at") - shift, updated_at=F("updated_at") - shift
+    )
+
+
+def screenshot_png(caption: str, color: tuple[int, int, int]) -> bytes:
+    image = Image.new("RGB", (480, 270), (245, 246, 248))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 480, 36), fill=color)
+    draw.rectangle((24, 64, 300, 84), fill=(210, 214, 220))
+    draw.rectangle((24, 100, 456, 220), outline=(160, 166, 175), width=2)
+    draw.text((32, 12), caption, fill=(255, 255, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+ERROR_LOG = (
+    b"2025-03-14 02:11:07 [error] 1187#1187: *5531 upstream timed out (110: Connection timed out)"
+    b" while reading response header from upstream, client: 203.0.113.7,"
+    b' server: alice-bakery.example, request: "GET / HTTP/2.0"\n'
+    b"2025-03-14 02:11:09 [error] 1187#1187: *5534 connect() to unix:/run/php/php8.2-fpm.sock"
+    b" failed (11: Resource temporarily unavailable)\n"
+)
+
+
+class Demo:
+    """The demo's people and their stories, oldest first."""
+
+    def load(self) -> None:
+        # Every demo login has the same password: hash it once instead of once per person.
+        self.password_hash = make_password(data.DEMO_PASSWORD)
+        self.people()
+        self.stories()
+
+    def people(self) -> None:
+        self.tech, _ = Department.objects.get_or_create(
+            name="Technical support",
+            defaults={"position": 1, "outgoing_email": "support@zapros.test"},
+        )
+        self.billing, _ = Department.objects.get_or_create(
+            name="Billing",
+            defaults={"position": 2, "outgoing_email": "billing@zapros.test",
+                      "response_deadline": timedelta(days=2)},
+        )
+        self.sales, _ = Department.objects.get_or_create(
+            name="Sales",
+            defaults={"position": 3, "in_support_center": False,
+                      "outgoing_email": "sales@zapros.test"},
+        )
+        self.topics = {
+            name: Topic.objects.get_or_create(name=name, defaults={"department": department})[0]
+            for name, department in [
+                ("Website or hosting", self.tech), ("E-mail", self.tech),
+                ("Domain and DNS", self.tech), ("Payment", self.billing),
+                ("General question", None),
+            ]
+        }
+
+        self.admin = self.account(data.ADMIN, User.objects.create_superuser)
+        self.supervisor = self.staff(data.SUPERVISOR, [])
+        self.john = self.staff(data.JOHN, [self.tech])
+        self.gary = self.staff(data.GARY, [self.tech, self.sales])
+
+        self.alice = self.client(data.ALICE, company="Alice's Bakery",
+                                 comment="Long-standing customer; prefers e-mail.")
+        self.bob = self.client(data.BOB)
+        self.ivan = self.client(data.IVAN, company="ООО «Петров и партнёры»",
+                                comment="Speaks Russian; answer in Russian.",
+                                timezone="Europe/Moscow")
+        self.alice_hosting = Service.objects.create(
+            client=self.alice.client, name="Hosting Pro", kind="Hosting plan",
+            domain="alice-bakery.example", external_id="HST-1042",
+        )
+        self.alice_domain = Service.objects.create(
+            client=self.alice.client, name="alice-bakery.example", kind="Domain",
+            domain="alice-bakery.example", external_id="DOM-2207",
+        )
+        self.bob_domain = Service.objects.create(
+            client=self.bob.client, name="bob-turner.example", kind="Domain",
+            domain="bob-turner.example", external_id="DOM-2310",
+        )
+        self.ivan_vps = Service.objects.create(
+            client=self.ivan.client, name="VPS-4", kind="VPS", domain="vps.petrov.example",
+            external_id="VPS-0815",
+        )
+
+    def staff(self, login: data.DemoLogin, departments) -> User:
+        user = self.account(login, role=login.role)
+        for department in departments:
+            department.members.add(user)
+        return user
+
+    def account(self, login: data.DemoLogin, create=User.objects.create_user, **fields) -> User:
+        user = create(login.email, None, name=login.name, language=login.language, **fields)
+        user.password = (self.password_hash if login.password == data.DEMO_PASSWORD
+                         else make_password(login.password))
+        user.save(update_fields=["password"])
+        return user
+
+    def client(self, login: data.DemoLogin, company="", comment="", timezone="UTC") -> User:
+        user = self.account(login, timezone=timezone)
+        Client.objects.create(user=user, company=company, internal_comment=comment)
+        return user
+
+    def open(self, client: User, department: Department, subject: str, body: str,
+             **kwargs) -> Ticket:
+        return services.open_ticket(
+            client, department_id=department.pk, subject=subject, body=body, **kwargs
+        )
+
+    def read(self, client: User, ticket: Ticket) -> None:
+        services.mark_seen(client, policies.access_ticket(client, ticket.number))
+
+    def stories(self) -> None:
+        self.archived_after_a_good_answer()
+        self.resolved_by_the_client()
+        self.reopened_by_the_client()
+        self.answered_with_screenshots()
+        self.frozen_while_waiting()
+        self.overdue_and_untouched()
+        self.overdue_in_work()
+        self.sales_offer()
+        self.fresh_billing_question()
+
+    def archived_after_a_good_answer(self) -> None:
+        ticket = self.open(
+            self.alice, self.tech, "SSL certificate for alice-bakery.example",
+            "Browsers say my site is not secure since yesterday. Can you renew the "
+            "certificate?", service_id=self.alice_hosting.pk,
+        )
+        let_time_pass(ticket, hours=5)
+        services.take(self.john, ticket.number)
+        answer = services.respond(
+            self.john, ticket.number, close=True,
+            body="Hello Alice,\n\nthe certificate was renewed and now covers both "
+                 "alice-bakery.example and www.alice-bakery.example. Automatic renewal is on, "
+                 "so it will not expire again.\n\nJohn",
+            note="The renewal job had failed because of the old CAA record; removed it.",
+        )
+        let_time_pass(ticket, hours=20)
+        self.read(self.alice, ticket)
+        services.rate(self.alice, ticket.number, message_id=answer.pk, value="good",
+                      comment="Quick and clear, thank you!")
+        services.archive(self.alice, ticket.number)
+        let_time_pass(ticket, days=20)
+
+    def resolved_by_the_client(self) -> None:
+        ticket = self.open(
+            self.bob, self.billing, "Invoice for the domain renewal",
+            "I received an invoice for bob-turner.example but I renewed it for two years "
+            "last time. Is it right?", service_id=self.bob_domain.pk,
+        )
+        let_time_pass(ticket, hours=3)
+        services.take(self.supervisor, ticket.number)
+        services.respond(
+            self.supervisor, ticket.number, close=True,
+            body="Hello Bob,\n\nyou are right: the second year was not counted. The invoice is "
+                 "cancelled; nothing is due until next March.\n\nSue",
+        )
+        let_time_pass(ticket, hours=8)
+        self.read(self.bob, ticket)
+        services.client_resolve(self.bob, ticket.number)
+        let_time_pass(ticket, days=9)
+
+    def reopened_by_the_client(self) -> None:
+        ticket = self.open(
+            self.ivan, self.tech, "Не приходит почта на ящик в домене",
+            "Здравствуйте! Со вчерашнего дня письма на info@petrov.example не приходят. "
+            "Отправители получают ошибку.", service_id=self.ivan_vps.pk,
+        )
+        let_time_pass(ticket, hours=6)
+        services.take(self.john, ticket.number)
+        answer = services.respond(
+            self.john, ticket.number, close=True,
+            body="Здравствуйте, Иван!\n\nЯщик был переполнен, мы увеличили квоту до 10 ГБ. "
+                 "Письма должны снова приходить.\n\nДжон",
+        )
+        let_time_pass(ticket, hours=18)
+        self.read(self.ivan, ticket)
+        services.rate(self.ivan, ticket.number, message_id=answer.pk, value="bad",
+                      comment="Не помогло.")
+        services.client_reply(
+            self.ivan, ticket.number,
+            body="Письма по-прежнему не приходят, ошибка та же: 550 mailbox unavailable.",
+        )
+        services.comment(
+            self.john, ticket.number,
+            body="The MX record still points to the old mail server. Checking with the "
+                 "client's DNS provider.",
+        )
+        let_time_pass(ticket, hours=30)
+
+    def answered_with_screenshots(self) -> None:
+        ticket = self.open(
+            self.alice, self.tech, "How do I create a mailbox?",
+            "I want an address orders@alice-bakery.example. Where do I create it? "
+            "Screenshot of my control panel attached.",
+            service_id=self.alice_hosting.pk,
+            files=[("control-panel.png", screenshot_png("Control panel", (52, 101, 164)))],
+        )
+        let_time_pass(ticket, hours=4)
+        services.take(self.john, ticket.number)
+        services.save_parameters(self.john, ticket.number,
+                                 topic=self.topics["E-mail"].pk,
+                                 title="New mailbox for alice-bakery.example")
+        services.respond(
+            self.john, ticket.number, close=True,
+            body="Hello Alice,\n\nopen Mail → Mailboxes → Add mailbox, type \"orders\" and a "
+                 "password. The screenshot shows where the button is.\n\nJohn",
+            note="Walkthrough sent; offer to set it up for her if she asks again.",
+            files=[("mailboxes.png", screenshot_png("Mail / Mailboxes", (46, 125, 50)))],
+        )
+        let_time_pass(ticket, hours=2)
+
+    def frozen_while_waiting(self) -> None:
+        ticket = self.open(
+            self.ivan, self.tech, "VPS тормозит по ночам",
+            "Каждую ночь с 2 до 4 часов сервер почти не отвечает. Что происходит?",
+            service_id=self.ivan_vps.pk, type=TicketType.BUG,
+        )
+        let_time_pass(ticket, hours=10)
+        services.take(self.gary, ticket.number)
+        services.respond(
+            self.gary, ticket.number, close=False,
+            body="Здравствуйте, Иван!\n\nНа узле, где работает ваш VPS, ночью идёт резервное "
+                 "копирование соседних серверов. В субботу мы перенесём ваш VPS на новый узел "
+                 "и напишем вам.\n\nГэри",
+        )
+        services.freeze(self.gary, ticket.number,
+                        reason="Waiting for the node migration on Saturday.")
+        services.comment(self.gary, ticket.number,
+                         body="Migration of VPS-0815 is booked for Saturday 03:00.")
+        let_time_pass(ticket, days=2)
+
+    def overdue_and_untouched(self) -> None:
+        ticket = self.open(
+            self.alice, self.tech, "Website returns 502 Bad Gateway",
+            "Since this morning the site shows \"502 Bad Gateway\" every few minutes. "
+            "The error log is attached.",
+            service_id=self.alice_hosting.pk, priority=Priority.HIGH,
+            files=[("error.log", ERROR_LOG)],
+        )
+        # Older than the department's three-day deadline, and nobody has answered: overdue.
+        let_time_pass(ticket, days=4)
+
+    def overdue_in_work(self) -> None:
+        ticket = self.open(
+            self.bob, self.tech, "DNS changes are not visible",
+            "I changed the A record of bob-turner.example two days ago and the old address "
+            "still answers.", service_id=self.bob_domain.pk,
+        )
+        let_time_pass(ticket, hours=20)
+        services.take(self.john, ticket.number)
+        services.save_parameters(self.john, ticket.number,
+                                 topic=self.topics["Domain and DNS"].pk,
+                                 priority=Priority.HIGH)
+        services.comment(self.john, ticket.number,
+                         body="The registrar still serves the old NS set; asked them why.")
+        let_time_pass(ticket, days=3)
+
+    def sales_offer(self) -> None:
+        # Staff open tickets in departments clients cannot choose, on the client's behalf.
+        ticket = services.open_ticket(
+            self.gary, client_id=self.alice.pk, department_id=self.sales.pk,
+            subject="Upgrade to a dedicated server", type=TicketType.WISH,
+            body="On the phone Alice asked for an offer for a dedicated server for the shop.",
+            service_id=self.alice_hosting.pk,
+        )
+        let_time_pass(ticket, hours=2)
+        services.take(self.gary, ticket.number)
+        services.respond(
+            self.gary, ticket.number, close=False,
+            body="Hello Alice,\n\nas promised: a dedicated server with 8 cores and 32 GB would "
+                 "cost 89 € a month, with the move of your site included. Shall I book it?\n\n"
+                 "Gary",
+        )
+        let_time_pass(ticket, hours=20)
+
+    def fresh_billing_question(self) -> None:
+        ticket = self.open(
+            self.bob, self.billing, "Refund for unused hosting months",
+            "I moved my site away in January. Can I get the unused months back?",
+        )
+        let_time_pass(ticket, hours=2)
