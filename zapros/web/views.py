@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
@@ -16,6 +17,10 @@ def home(request):
     if request.user.is_staff_member:
         return redirect("staff:queue")
     return redirect("portal:requests")
+
+
+def favicon(request):
+    return redirect(static("zapros/favicon.svg"), permanent=True)
 
 
 @require_POST
