@@ -5,16 +5,15 @@ as every form on the site does.
 """
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.utils import timezone, translation
 from django.utils.translation import gettext
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from zapros.core import clock
+from zapros.core.middleware import speak_as
 
 from .models import ApiToken, hash_secret
 
@@ -49,7 +48,7 @@ class TokenAuth(HttpBearer):
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         user = found.user
         request.user = user
-        _speak_as(request, user)
+        speak_as(request, user)
         return user
 
 
@@ -74,12 +73,3 @@ class SessionAuth(APIKeyCookie):
         return user
 
 
-def _speak_as(request, user) -> None:
-    """The middleware does this for sessions; token callers get their language and zone too."""
-    if user.language:
-        translation.activate(user.language)
-        request.LANGUAGE_CODE = user.language
-    try:
-        timezone.activate(ZoneInfo(user.timezone or "UTC"))
-    except ZoneInfoNotFoundError:
-        timezone.deactivate()

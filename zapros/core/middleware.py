@@ -38,19 +38,24 @@ def content_security_policy(get_response):
     return middleware
 
 
+def speak_as(request, user) -> None:
+    """Answer this request in ``user``'s language and time zone."""
+    if user.language:
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language
+    try:
+        timezone.activate(ZoneInfo(user.timezone or "UTC"))
+    except ZoneInfoNotFoundError:
+        timezone.deactivate()
+
+
 def user_language_and_timezone(get_response):
     """Signed-in users see Zapros in their own language and time zone."""
 
     def middleware(request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            if user.language:
-                translation.activate(user.language)
-                request.LANGUAGE_CODE = user.language
-            try:
-                timezone.activate(ZoneInfo(user.timezone or "UTC"))
-            except ZoneInfoNotFoundError:
-                timezone.deactivate()
+            speak_as(request, user)
         response = get_response(request)
         timezone.deactivate()
         return response
