@@ -53,11 +53,15 @@ def user_language_and_timezone(get_response):
     """Signed-in users see Zapros in their own language and time zone."""
 
     def middleware(request):
+        language = translation.get_language()
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             speak_as(request, user)
-        response = get_response(request)
-        timezone.deactivate()
-        return response
+        try:
+            return get_response(request)
+        finally:
+            # Leave the thread as found: API token callers are switched further in, too.
+            translation.activate(language)
+            timezone.deactivate()
 
     return middleware

@@ -56,3 +56,10 @@ def test_a_russian_client_sees_the_portal_in_russian(cast, logged_in):
     assert requests != "Requests"
     assert requests in page
     assert 'lang="ru"' in page
+
+
+def test_a_russian_request_leaves_the_next_one_in_the_default_language(cast, logged_in):
+    cast.alice.language = "ru"
+    cast.alice.save()
+    logged_in(cast.alice).get("/portal/requests/")
+    assert translation.get_language() == settings.LANGUAGE_CODE
