@@ -5,7 +5,7 @@ from ninja import NinjaAPI
 
 from . import errors
 from .auth import SessionAuth, TokenAuth
-from .routers import account, tickets
+from .routers import account, templates, tickets
 
 DESCRIPTION = """
 The operations of the Zapros portal and workspace for integrations.
@@ -30,3 +30,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", account.router)
 api.add_router("", tickets.router)
+api.add_router("", templates.router)

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from zapros.accounts.models import User
 from zapros.tickets import policies, selectors
-from zapros.tickets.models import Attachment, Message, Ticket
+from zapros.tickets.models import Attachment, Message, Share, Ticket
 
 from . import schemas
 
@@ -34,6 +34,7 @@ def ticket_detail(user: User, ticket: Ticket):
             **fields,
             topic=_ref(schemas.TopicOut, ticket.topic),
             client_status=str(ticket.client_status),
+            shares=_shares(ticket),
             actions=actions,
             messages=[_staff_message(m) for m in conversation],
         )
@@ -161,6 +162,15 @@ def service_out(service):
         id=service.pk, name=service.name, kind=service.kind, domain=service.domain,
         status=service.status,
     )
+
+
+def _shares(ticket: Ticket) -> list:
+    shares = Share.objects.filter(ticket=ticket).select_related("department", "agent")
+    return [
+        schemas.ShareOut(department=_ref(schemas.DepartmentOut, share.department),
+                         agent=_person(share.agent))
+        for share in shares.order_by("id")
+    ]
 
 
 def _person(user):

@@ -151,10 +151,18 @@ class ClientTicketOut(ClientTicketItem):
     messages: list[ClientMessageOut]
 
 
+class ShareOut(Schema):
+    department: DepartmentOut | None = Field(description="The department it was copied to.")
+    agent: PersonOut | None = Field(description="The staff member it was copied to.")
+
+
 class StaffTicketOut(StaffTicketItem):
     client: ClientOut
     topic: TopicOut | None
     client_status: str
+    shares: list[ShareOut] = Field(
+        description="Where else the request is active, besides its own department (transfers)."
+    )
     actions: list[str] = Field(description="What the caller can do with the request now.")
     messages: list[StaffMessageOut]
 
@@ -206,6 +214,11 @@ class MessageIn(Schema):
 
 class ReassignIn(Schema):
     agent: Id
+
+
+class TransferIn(Schema):
+    department: Id | None = Field(None, description="Copy the request to this department…")
+    agent: Id | None = Field(None, description="…or to this staff member (give exactly one).")
 
 
 class FreezeIn(Schema):

@@ -298,6 +298,7 @@ class Event(models.Model):
         UNLOCKED = "unlocked", _("Unlocked")
         REASSIGNED = "reassigned", _("Reassigned")
         RATED = "rated", _("Rated")
+        TRANSFERRED = "transferred", _("Transferred")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -314,3 +315,41 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.kind}"
+
+
+class ResponseTemplate(models.Model):
+    """A canned answer with placeholders, for all staff, one department or one agent.
+
+    Neither ``department`` nor ``agent`` set means the template is for all staff.
+    """
+
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("department"),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+        related_name="response_templates", verbose_name=_("agent"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name = _("response template")
+        verbose_name_plural = _("response templates")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(department__isnull=True) | models.Q(agent__isnull=True),
+                name="response_template_one_scope",
+            )
+        ]
+
+    def __str__(self):
+        return self.title

@@ -12,7 +12,7 @@ from zapros.accounts.models import Department, User
 from zapros.core.errors import Conflict, Forbidden, NotFound
 
 from . import states
-from .models import Attachment, Message, Share, Ticket
+from .models import Attachment, Message, ResponseTemplate, Share, Ticket
 from .states import Action, State
 
 
@@ -33,6 +33,29 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
         )
         return tickets.filter(Q(department_id__in=department_ids) | Exists(shared))
     return tickets.none()
+
+
+def visible_templates(user: User) -> QuerySet[ResponseTemplate]:
+    """Active response templates ``user`` may use: those for all staff, for their departments
+    (every department for supervisors and admins) and their own personal ones; clients none."""
+    templates = ResponseTemplate.objects.filter(active=True)
+    if not is_staff_viewer(user):
+        return templates.none()
+    everyone = Q(department__isnull=True, agent__isnull=True)
+    personal = Q(agent=user)
+    if user.is_overseer:
+        departments = Q(department__isnull=False)
+    else:
+        departments = Q(department_id__in=list(user.departments.values_list("id", flat=True)))
+    return templates.filter(everyone | departments | personal)
+
+
+def may_manage_template(user: User, department_id: int | None, agent_id: int | None) -> bool:
+    """Supervisors and admins manage every response template; an agent only personal
+    templates of their own."""
+    if not is_staff_viewer(user):
+        return False
+    return user.is_overseer or (department_id is None and agent_id == user.pk)
 
 
 def visible_departments(user: User) -> QuerySet[Department]:
@@ -184,6 +207,8 @@ def offered_actions(user: User, ticket: Ticket) -> frozenset[Action]:
     offered.add(Action.COMMENT)
     if ticket.holder_id is None and Action.TAKE in possible:
         offered.add(Action.TAKE)
+    if Action.TRANSFER in possible:
+        offered.add(Action.TRANSFER)
     if ticket.holder_id == user.pk:
         offered |= possible & {
             Action.SEND, Action.SEND_AND_CLOSE, Action.SAVE, Action.FREEZE, Action.RESUME,

@@ -74,6 +74,7 @@ TIMELINE_EVENTS = {
     Event.Kind.CREATED, Event.Kind.TAKEN, Event.Kind.CLOSED, Event.Kind.PARAMETERS,
     Event.Kind.FROZEN, Event.Kind.RESUMED, Event.Kind.RESOLVED, Event.Kind.ARCHIVED,
     Event.Kind.REOPENED, Event.Kind.UNLOCKED, Event.Kind.REASSIGNED, Event.Kind.RATED,
+    Event.Kind.TRANSFERRED,
 }
 
 

@@ -52,6 +52,7 @@ class Action(StrEnum):
     CLIENT_REPLY = "client_reply"
     CLIENT_RESOLVE = "client_resolve"
     ARCHIVE = "archive"
+    TRANSFER = "transfer"            # copy to another department or agent; nothing moves
 
 
 # Sentinel: a client message into a closed ticket reopens it as OPEN when somebody still holds
@@ -94,6 +95,7 @@ TRANSITIONS: dict[tuple[State, Action], State | str] = {
     **{(state, Action.CLIENT_RESOLVE): State.RESOLVED for state in ACTIVE | {State.ANSWERED}},
     (State.ANSWERED, Action.ARCHIVE): State.ARCHIVED,
     (State.RESOLVED, Action.ARCHIVE): State.ARCHIVED,
+    **_same(NOT_ARCHIVED, Action.TRANSFER),
 }
 
 # What the person is told when the table says no. Missing entries fall back to a general text.
@@ -107,6 +109,7 @@ REFUSALS = {
     Action.RESUME: _("Only a request that is on hold can be resumed."),
     Action.RESOLVE: _("This request cannot be marked as solved in its current state."),
     Action.CLIENT_RESOLVE: _("This request is already solved or archived."),
+    Action.TRANSFER: _("An archived request cannot be transferred."),
 }
 
 

@@ -167,6 +167,16 @@ def reassign(request, payload: schemas.ReassignIn, number: Number):
     return _detail(request.auth, number)
 
 
+@router.post("/tickets/{number}/transfer",
+             response={200: schemas.TicketOut, **ERRORS, 422: ErrorOut},
+             summary="Copy a request to a department or a staff member")
+def transfer(request, payload: schemas.TransferIn, number: Number):
+    """The request becomes active there too; whoever holds it keeps it. Staff only."""
+    services.transfer(request.auth, number, department_id=payload.department,
+                      agent_id=payload.agent)
+    return _detail(request.auth, number)
+
+
 @router.post("/tickets/{number}/freeze", response={200: schemas.TicketOut, **ERRORS},
              summary="Put a request on hold")
 def freeze(request, payload: schemas.FreezeIn, number: Number):

@@ -15,9 +15,17 @@ from .lifecycle import (
     resume,
     save_parameters,
 )
+from .templates import (
+    create_template,
+    deactivate_template,
+    render_template,
+    update_template,
+)
+from .transfer import transfer
 
 __all__ = [
-    "archive", "client_reply", "client_resolve", "comment", "freeze", "mark_seen",
-    "open_ticket", "rate", "reassign", "resolve", "respond", "resume", "save_parameters",
-    "take", "unlock",
+    "archive", "client_reply", "client_resolve", "comment", "create_template",
+    "deactivate_template", "freeze", "mark_seen", "open_ticket", "rate", "reassign",
+    "render_template", "resolve", "respond", "resume", "save_parameters", "take", "transfer",
+    "unlock", "update_template",
 ]

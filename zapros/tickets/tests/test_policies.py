@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
+from zapros.accounts.models import Department
 from zapros.core.errors import DomainError, Forbidden, NotFound
 from zapros.tickets import policies, services
 from zapros.tickets.models import Attachment, Message, Ticket
@@ -252,26 +253,30 @@ OFFERED = {
     # a new ticket nobody holds
     ("new", "alice"): {A.CLIENT_REPLY, A.CLIENT_RESOLVE},
     ("new", "bob"): NOTHING,
-    ("new", "john"): {A.COMMENT, A.TAKE},
-    ("new", "gary"): {A.COMMENT, A.TAKE},
-    ("new", "supervisor"): {A.COMMENT, A.TAKE, A.REASSIGN},
-    ("new", "admin"): {A.COMMENT, A.TAKE, A.REASSIGN},
+    ("new", "john"): {A.COMMENT, A.TRANSFER, A.TAKE},
+    ("new", "gary"): {A.COMMENT, A.TRANSFER, A.TAKE},
+    ("new", "supervisor"): {A.COMMENT, A.TRANSFER, A.TAKE, A.REASSIGN},
+    ("new", "admin"): {A.COMMENT, A.TRANSFER, A.TAKE, A.REASSIGN},
     ("new", "anonymous"): NOTHING,
     # John took it
     ("held", "alice"): {A.CLIENT_REPLY, A.CLIENT_RESOLVE},
     ("held", "bob"): NOTHING,
-    ("held", "john"): {A.COMMENT, A.SEND, A.SEND_AND_CLOSE, A.SAVE, A.FREEZE, A.RESOLVE},
-    ("held", "gary"): {A.COMMENT},
-    ("held", "supervisor"): {A.COMMENT, A.UNLOCK, A.REASSIGN},
-    ("held", "admin"): {A.COMMENT, A.UNLOCK, A.REASSIGN},
+    ("held", "john"): {
+        A.COMMENT, A.TRANSFER, A.SEND, A.SEND_AND_CLOSE, A.SAVE, A.FREEZE, A.RESOLVE,
+    },
+    ("held", "gary"): {A.COMMENT, A.TRANSFER},
+    ("held", "supervisor"): {A.COMMENT, A.TRANSFER, A.UNLOCK, A.REASSIGN},
+    ("held", "admin"): {A.COMMENT, A.TRANSFER, A.UNLOCK, A.REASSIGN},
     ("held", "anonymous"): NOTHING,
     # John answered it with Send and close, and still holds it
     ("answered", "alice"): {A.CLIENT_REPLY, A.CLIENT_RESOLVE, A.ARCHIVE},
     ("answered", "bob"): NOTHING,
-    ("answered", "john"): {A.COMMENT, A.SEND, A.SEND_AND_CLOSE, A.SAVE, A.RESOLVE, A.ARCHIVE},
-    ("answered", "gary"): {A.COMMENT},
-    ("answered", "supervisor"): {A.COMMENT, A.UNLOCK, A.REASSIGN},
-    ("answered", "admin"): {A.COMMENT, A.UNLOCK, A.REASSIGN},
+    ("answered", "john"): {
+        A.COMMENT, A.TRANSFER, A.SEND, A.SEND_AND_CLOSE, A.SAVE, A.RESOLVE, A.ARCHIVE,
+    },
+    ("answered", "gary"): {A.COMMENT, A.TRANSFER},
+    ("answered", "supervisor"): {A.COMMENT, A.TRANSFER, A.UNLOCK, A.REASSIGN},
+    ("answered", "admin"): {A.COMMENT, A.TRANSFER, A.UNLOCK, A.REASSIGN},
     ("answered", "anonymous"): NOTHING,
     # the client archived it (John still holds it)
     ("archived", "alice"): {A.CLIENT_REPLY},
@@ -316,6 +321,8 @@ OFFERED_CALLS = {
     A.CLIENT_REPLY: lambda user, n: services.client_reply(user, n, body="x"),
     A.CLIENT_RESOLVE: lambda user, n: services.client_resolve(user, n),
     A.ARCHIVE: lambda user, n: services.archive(user, n),
+    A.TRANSFER: lambda user, n: services.transfer(
+        user, n, department_id=Department.objects.get(name="Billing").pk),
 }
 
 @pytest.mark.parametrize(("situation", "role"), list(OFFERED),

@@ -173,3 +173,31 @@ class ReassignForm(forms.Form):
         self.fields["agent"].choices = [("", _("Choose a staff member"))] + [
             (member.pk, member.display_name) for member in staff
         ]
+
+
+class TransferForm(forms.Form):
+    """Where to copy the request: a department ("d:<id>") or a staff member ("a:<id>")."""
+
+    target = forms.ChoiceField(label=_("Transfer to"))
+
+    def __init__(self, *args, departments=(), staff=(), **kwargs):
+        kwargs.setdefault("auto_id", "transfer-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [
+            ("", _("Choose a department or a staff member")),
+            (_("Departments"), [(f"d:{d.pk}", d.name) for d in departments]),
+            (_("Staff members"), [(f"a:{m.pk}", m.display_name) for m in staff]),
+        ]
+
+    def target_kwargs(self) -> dict:
+        """The chosen target as the keyword ``services.transfer`` takes."""
+        kind, _sep, pk = self.cleaned_data["target"].partition(":")
+        return {"department_id" if kind == "d" else "agent_id": int(pk)}
+
+    def target_label(self) -> str:
+        value = self.cleaned_data["target"]
+        for _group, options in self.fields["target"].choices[1:]:
+            for option, label in options:
+                if option == value:
+                    return label
+        return value

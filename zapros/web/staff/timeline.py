@@ -70,6 +70,9 @@ def _text(kind: str, data: dict, name: str, actor_is_staff: bool) -> tuple[str, 
     if kind == Kind.REASSIGNED:
         agent = data.get("agent_name") or "?"
         return _("Reassigned to %(agent)s") % {"agent": agent}, name
+    if kind == Kind.TRANSFERRED:
+        target = data.get("department_name") or data.get("agent_name") or "?"
+        return _("Request copied to %(target)s") % {"target": target}, name
     if kind == Kind.RATED:
         if data.get("value") == Rating.Value.BAD:
             return _("Client rated an answer: bad"), ""

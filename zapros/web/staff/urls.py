@@ -2,7 +2,7 @@ from django.urls import path
 
 from zapros.web import converters  # noqa: F401  (registers <ticket:…>)
 
-from . import views
+from . import response_templates, views
 
 urlpatterns = [
     path("", views.queue, name="queue"),
@@ -16,4 +16,12 @@ urlpatterns = [
     path("tickets/<ticket:number>/archive/", views.archive, name="archive"),
     path("tickets/<ticket:number>/unlock/", views.unlock, name="unlock"),
     path("tickets/<ticket:number>/reassign/", views.reassign, name="reassign"),
+    path("tickets/<ticket:number>/transfer/", views.transfer, name="transfer"),
+    path("tickets/<ticket:number>/template/", response_templates.template_insert,
+         name="template_render"),
+    path("templates/", response_templates.templates, name="templates"),
+    path("templates/<int:template_id>/", response_templates.template_edit,
+         name="template_edit"),
+    path("templates/<int:template_id>/deactivate/", response_templates.template_deactivate,
+         name="template_deactivate"),
 ]

@@ -12,16 +12,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from zapros.accounts.models import STAFF_ROLES, User
+from zapros.accounts.models import STAFF_ROLES, Department, User
 from zapros.clients.models import Client
 from zapros.core.errors import DomainError, NotFound, ValidationFailed
 from zapros.tickets import policies, selectors, services
-from zapros.tickets.models import Topic
+from zapros.tickets.models import Share, Topic
 from zapros.tickets.states import Action, StaffStatus
 from zapros.web.http import add_domain_error
 
@@ -168,6 +169,9 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
     offered = policies.offered_actions(user, ticket)
     can = {action.value: True for action in offered}
     client_services = list(ticket.client.services.all())
+    prefetch_related_objects([ticket], Prefetch(
+        "shares", queryset=Share.objects.select_related("department", "agent").order_by("id")
+    ))
     if Action.SEND in offered or Action.SEND_AND_CLOSE in offered:
         form = form or reply_form(ticket, client_services)
     else:
@@ -184,6 +188,10 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
         "freeze_form": forms.FreezeForm(),
         "reassign_form": (
             forms.ReassignForm(staff=active_staff()) if Action.REASSIGN in offered else None
+        ),
+        "transfer_form": transfer_form() if Action.TRANSFER in offered else None,
+        "response_templates": (
+            list(policies.visible_templates(user).only("pk", "title")) if form else []
         ),
     })
 
@@ -336,3 +344,20 @@ def reassign(request, number: int):
     return perform(request, number,
                    lambda: services.reassign(request.user, number, agent_id),
                    _("The request is reassigned."))
+
+
+def transfer_form(data=None):
+    return forms.TransferForm(data, departments=Department.objects.all(), staff=active_staff())
+
+
+@staff_member_required
+@require_POST
+def transfer(request, number: int):
+    """Copy the request to a department or a staff member; the holder keeps it."""
+    form = transfer_form(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a department or a staff member."))
+        return redirect("staff:ticket", number=number)
+    return perform(request, number,
+                   lambda: services.transfer(request.user, number, **form.target_kwargs()),
+                   _("Request copied to %(target)s.") % {"target": form.target_label()})

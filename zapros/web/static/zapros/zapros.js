@@ -36,4 +36,39 @@
       event.preventDefault();
     }
   });
+
+  // Response templates in the reply: typing filters the list, Enter inserts the chosen one.
+  document.querySelectorAll("[data-filter-options]").forEach(function (filter) {
+    filter.hidden = false;
+  });
+  document.addEventListener("input", function (event) {
+    var filter = event.target.closest && event.target.closest("[data-filter-options]");
+    if (!filter) return;
+    var select = document.getElementById(filter.getAttribute("data-filter-options"));
+    if (!select) return;
+    var words = filter.value.toLowerCase().trim();
+    var first = null;
+    Array.prototype.forEach.call(select.options, function (option) {
+      option.hidden = words !== "" && option.text.toLowerCase().indexOf(words) === -1;
+      if (!option.hidden && first === null) first = option;
+    });
+    if (first && (select.selectedIndex < 0 || select.options[select.selectedIndex].hidden)) {
+      first.selected = true;
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") return;
+    var picker = event.target.closest && event.target.closest("[data-template-picker]");
+    if (!picker || event.target.matches("button")) return;
+    event.preventDefault();
+    var insert = picker.querySelector("[data-template-insert]");
+    if (insert) insert.click();
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.detail.elt || !event.detail.elt.matches("[data-template-insert]")) return;
+    var field = document.getElementById("reply-body");
+    if (!field) return;
+    field.focus();
+    field.setSelectionRange(field.value.length, field.value.length);
+  });
 })();
