@@ -9,7 +9,14 @@ from django.core.management import call_command
 from zapros.accounts.models import User
 from zapros.demo import data
 from zapros.tickets import policies
-from zapros.tickets.models import Attachment, Event, Message, Rating, Ticket
+from zapros.tickets.models import (
+    Attachment,
+    Event,
+    Message,
+    Rating,
+    ResponseTemplate,
+    Ticket,
+)
 from zapros.tickets.states import State
 
 README = Path(__file__).resolve().parents[3] / "README.md"
@@ -92,3 +99,14 @@ def test_the_readme_lists_every_demo_login():
 def test_the_demo_pages_answer(db, client, path):
     run_demo()
     assert client.get(path).status_code == 200
+
+
+def test_the_demo_has_templates_for_each_scope(db):
+    call_command("demo", stdout=io.StringIO())
+    john = User.objects.get(email="john@zapros.test")
+    gary = User.objects.get(email="gary@zapros.test")
+    assert ResponseTemplate.objects.count() == 3
+    assert set(policies.visible_templates(john).values_list("title", flat=True)) == {
+        "Greeting", "DNS propagation", "Signature",
+    }
+    assert "Signature" not in set(policies.visible_templates(gary).values_list("title", flat=True))

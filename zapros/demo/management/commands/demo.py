@@ -93,6 +93,7 @@ class Demo:
         # Every demo login has the same password: hash it once instead of once per person.
         self.password_hash = make_password(data.DEMO_PASSWORD)
         self.people()
+        self.templates()
         self.stories()
 
     def people(self) -> None:
@@ -173,6 +174,22 @@ class Demo:
 
     def read(self, client: User, ticket: Ticket) -> None:
         services.mark_seen(client, policies.access_ticket(client, ticket.number))
+
+    def templates(self) -> None:
+        services.create_template(
+            self.admin, title="Greeting",
+            body="Hello {client_name},\n\nthank you for writing to us about request "
+                 "#{ticket_number}.\n\n",
+        )
+        services.create_template(
+            self.supervisor, title="DNS propagation", department_id=self.tech.pk,
+            body="Changes to DNS records can take up to 24 hours to reach every resolver. "
+                 "The records of {service} are correct on our name servers.",
+        )
+        services.create_template(
+            self.john, title="Signature", agent_id=self.john.pk,
+            body="Best regards,\n{agent_name}, {department}",
+        )
 
     def stories(self) -> None:
         self.archived_after_a_good_answer()
