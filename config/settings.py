@@ -32,11 +32,12 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG")
 VAR_DIR = Path(env("ZAPROS_VAR_DIR", str(BASE_DIR / "var")))
 
-SECRET_KEY = env("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "zapros-development-only-key-never-use-in-production"
+# Without DEBUG the key must come from the environment. Management commands that sign nothing
+# (migrate, makemigrations, check) run without it; the web entry points (config/wsgi.py,
+# config/asgi.py) refuse to start, and Django refuses an empty key wherever one is used.
+SECRET_KEY = env("SECRET_KEY") or (
+    "zapros-development-only-key-never-use-in-production" if DEBUG else ""
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
