@@ -195,8 +195,12 @@ def resume(request, number: Number):
              summary="Mark a request as solved")
 def resolve(request, number: Number):
     """The client who owns it, or the agent who holds it."""
-    services.resolve(request.auth, number)
-    return _detail(request.auth, number)
+    user = request.auth
+    if user.is_client:
+        services.client_resolve(user, number)
+    else:
+        services.resolve(user, number)
+    return _detail(user, number)
 
 
 @router.post("/tickets/{number}/archive", response={200: schemas.TicketOut, **ERRORS},

@@ -176,10 +176,7 @@ def resume(actor: User, number: int) -> Ticket:
 
 
 def resolve(actor: User, number: int) -> Ticket:
-    """The question is solved: the agent who holds the ticket says so, or (through
-    :func:`client_resolve`) the client who owns it."""
-    if actor.is_authenticated and actor.is_client:
-        return client_resolve(actor, number)
+    """The holder marks the question as solved."""
     return _staff_move(actor, number, Action.RESOLVE, Event.Kind.RESOLVED)
 
 

@@ -975,18 +975,3 @@ def test_without_the_failure_the_same_writes_keep_their_files(cast):
     for attachment in Attachment.objects.all():
         assert attachment.file.read() == PNG
 
-
-
-def test_resolve_by_a_client_is_the_clients_own_resolve(cast):
-    ticket = cast.open()
-    services.resolve(cast.alice, ticket.number)
-    ticket = cast.refresh(ticket)
-    assert ticket.state == "resolved"
-    assert ticket.events.get(kind="resolved").actor == cast.alice
-
-
-def test_resolve_by_another_client_finds_nothing(cast):
-    ticket = cast.open()
-    with pytest.raises(NotFound):
-        services.resolve(cast.bob, ticket.number)
-    assert cast.refresh(ticket).state == "new"
