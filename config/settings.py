@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "zapros.core",
     "zapros.accounts",
     "zapros.clients",
+    "zapros.diagnostics",
     "zapros.tickets",
     "zapros.api",
     "zapros.web",
@@ -190,6 +191,29 @@ ZAPROS_AUTO_ARCHIVE_DAYS = int(env("ZAPROS_AUTO_ARCHIVE_DAYS", "30"))
 ZAPROS_LOGIN_ATTEMPTS = int(env("ZAPROS_LOGIN_ATTEMPTS", "10"))
 ZAPROS_LOGIN_WINDOW_SECONDS = int(env("ZAPROS_LOGIN_WINDOW_SECONDS", "900"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Whois and DNS look-ups from the staff ticket page. The whois root server names the registry,
+# the registry the registrar (at most two referrals, always to port 43). ZAPROS_WHOIS_ADDRESSES
+# ("whois.nic.example=10.0.0.5:4343,…") says where to reach a named whois server instead.
+ZAPROS_WHOIS_SERVER = env("ZAPROS_WHOIS_SERVER", "whois.iana.org")
+ZAPROS_WHOIS_PORT = int(env("ZAPROS_WHOIS_PORT", "43"))
+ZAPROS_WHOIS_ADDRESSES = dict(
+    item.split("=", 1) for item in env_list("ZAPROS_WHOIS_ADDRESSES") if "=" in item
+)
+ZAPROS_WHOIS_CONNECT_TIMEOUT = float(env("ZAPROS_WHOIS_CONNECT_TIMEOUT", "2"))
+ZAPROS_WHOIS_READ_TIMEOUT = float(env("ZAPROS_WHOIS_READ_TIMEOUT", "3"))
+ZAPROS_WHOIS_TOTAL_TIMEOUT = float(env("ZAPROS_WHOIS_TOTAL_TIMEOUT", "5"))
+ZAPROS_WHOIS_MAX_BYTES = int(env("ZAPROS_WHOIS_MAX_BYTES", str(64 * 1024)))
+# DNS servers to ask (comma-separated addresses); empty: the system's resolver configuration.
+ZAPROS_DNS_SERVERS = env_list("ZAPROS_DNS_SERVERS")
+ZAPROS_DNS_PORT = int(env("ZAPROS_DNS_PORT", "53"))
+ZAPROS_DNS_TIMEOUT = float(env("ZAPROS_DNS_TIMEOUT", "2"))
+ZAPROS_DNS_LIFETIME = float(env("ZAPROS_DNS_LIFETIME", "3"))
+# Results are kept this long per domain; each staff member may run this many look-ups that
+# reach the network per window, so the buttons cannot hammer third-party servers.
+ZAPROS_DIAGNOSTICS_CACHE_SECONDS = int(env("ZAPROS_DIAGNOSTICS_CACHE_SECONDS", "60"))
+ZAPROS_DIAGNOSTICS_RATE_LIMIT = int(env("ZAPROS_DIAGNOSTICS_RATE_LIMIT", "10"))
+ZAPROS_DIAGNOSTICS_RATE_WINDOW = int(env("ZAPROS_DIAGNOSTICS_RATE_WINDOW", "60"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Mail -----------------------------------------------------------------------------------

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zapros.core.hostnames import validate_hostname
+
 
 class Client(models.Model):
     """A customer of the provider. Shares its primary key with the user it signs in as."""
@@ -43,7 +45,11 @@ class Service(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=64, help_text=_("Hosting plan, VPS, domain…"))
-    domain = models.CharField(_("main domain"), max_length=253, blank=True)
+    domain = models.CharField(
+        _("main domain"), max_length=253, blank=True, validators=[validate_hostname],
+        help_text=_("Such as example.com or пример.рф; staff can look it up in whois and DNS "
+                    "from the request page."),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )

@@ -50,3 +50,10 @@ class ValidationFailed(DomainError):
 
     status = 422
     default_message = _("The data is not valid.")
+
+
+class RateLimited(DomainError):
+    """Too many requests of one kind in a short time; the same request works again later."""
+
+    status = 429
+    default_message = _("Too many requests. Wait a little and try again.")

@@ -17,12 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]  # the zapros package
 # cycle forms, except the interfaces, which nothing else imports.
 LAYERS = {
     "core": 0,
-    "accounts": 1, "clients": 1, "billing": 1, "notify": 1,
+    "accounts": 1, "clients": 1, "billing": 1, "notify": 1, "diagnostics": 1,
     "tickets": 2,
     "mail": 3, "importers": 3, "reports": 3, "demo": 3, "api": 3, "web": 3,
 }
 INTERFACES = {"web", "api"}
-PURE_MODULES = ["zapros.tickets.states"]
+PURE_MODULES = ["zapros.tickets.states", "zapros.core.hostnames", "zapros.diagnostics.whois",
+                "zapros.diagnostics.dnslookup"]
 # Tests of the whole project (this directory) stand outside the graph, like config/.
 OUTSIDE = {"tests"}
 

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zapros.accounts.models import Department, User
-from zapros.core.errors import Conflict, Forbidden, NotFound
+from zapros.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from . import states
 from .models import Attachment, Message, ResponseTemplate, Share, Ticket
@@ -88,6 +88,23 @@ def access_ticket(user: User, number: int, *, for_update: bool = False) -> Ticke
     if ticket is None:
         raise NotFound(_("There is no request with this number."))
     return ticket
+
+
+def access_ticket_domain(user: User, number: int) -> tuple[Ticket, str]:
+    """The ticket numbered ``number`` and the domain of its service, for a look-up (whois,
+    DNS) by staff who see the ticket.
+
+    Clients and anonymous visitors get NotFound, as for a ticket they cannot see: the
+    look-ups are a staff tool. ValidationFailed when the ticket's service has no domain.
+    """
+    if not is_staff_viewer(user):
+        raise NotFound(_("There is no request with this number."))
+    ticket = access_ticket(user, number)
+    domain = ticket.service.domain.strip() if ticket.service else ""
+    if not domain:
+        raise ValidationFailed(_("This request has no service with a domain to look up."),
+                               field="service")
+    return ticket, domain
 
 
 def visible_messages(user: User, ticket: Ticket) -> QuerySet[Message]:

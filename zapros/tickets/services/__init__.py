@@ -1,6 +1,7 @@
 """Every operation on a ticket. Views, the API, mail, tasks and importers call these."""
 
 from .creation import open_ticket
+from .diagnostics import dns_lookup, whois_lookup
 from .holding import reassign, take, unlock
 from .lifecycle import (
     archive,
@@ -25,7 +26,7 @@ from .transfer import transfer
 
 __all__ = [
     "archive", "client_reply", "client_resolve", "comment", "create_template",
-    "deactivate_template", "freeze", "mark_seen", "open_ticket", "rate", "reassign",
-    "render_template", "resolve", "respond", "resume", "save_parameters", "take", "transfer",
-    "unlock", "update_template",
+    "deactivate_template", "dns_lookup", "freeze", "mark_seen", "open_ticket", "rate",
+    "reassign", "render_template", "resolve", "respond", "resume", "save_parameters", "take",
+    "transfer", "unlock", "update_template", "whois_lookup",
 ]

@@ -2,7 +2,7 @@ from django.urls import path
 
 from zapros.web import converters  # noqa: F401  (registers <ticket:…>)
 
-from . import response_templates, views
+from . import diagnostics, response_templates, views
 
 urlpatterns = [
     path("", views.queue, name="queue"),
@@ -19,6 +19,8 @@ urlpatterns = [
     path("tickets/<ticket:number>/transfer/", views.transfer, name="transfer"),
     path("tickets/<ticket:number>/template/", response_templates.template_insert,
          name="template_render"),
+    path("tickets/<ticket:number>/whois/", diagnostics.whois, name="whois"),
+    path("tickets/<ticket:number>/dns/", diagnostics.dns, name="dns"),
     path("templates/", response_templates.templates, name="templates"),
     path("templates/<int:template_id>/", response_templates.template_edit,
          name="template_edit"),
