@@ -17,7 +17,7 @@ from zapros.tickets.models import Event, Message, Ticket
 
 @pytest.fixture
 def demo_admin(db, client):
-    call_command("demo", stdout=io.StringIO())
+    call_command("demo", without_debug=True, stdout=io.StringIO())
     client.force_login(User.objects.get(email=data.ADMIN.email))
     return client
 

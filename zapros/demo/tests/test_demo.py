@@ -24,7 +24,7 @@ README = Path(__file__).resolve().parents[3] / "README.md"
 
 def run_demo() -> str:
     out = io.StringIO()
-    call_command("demo", stdout=out)
+    call_command("demo", without_debug=True, stdout=out)
     return out.getvalue()
 
 
@@ -102,7 +102,7 @@ def test_the_demo_pages_answer(db, client, path):
 
 
 def test_the_demo_has_templates_for_each_scope(db):
-    call_command("demo", stdout=io.StringIO())
+    call_command("demo", without_debug=True, stdout=io.StringIO())
     john = User.objects.get(email="john@zapros.test")
     gary = User.objects.get(email="gary@zapros.test")
     assert ResponseTemplate.objects.count() == 3
@@ -110,3 +110,18 @@ def test_the_demo_has_templates_for_each_scope(db):
         "Greeting", "DNS propagation", "Signature",
     }
     assert "Signature" not in set(policies.visible_templates(gary).values_list("title", flat=True))
+
+
+def test_the_demo_refuses_to_load_without_debug(db, settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="published passwords"):
+        call_command("demo", stdout=io.StringIO())
+    assert not User.objects.exists()
+
+
+def test_the_demo_loads_with_debug(db, settings):
+    settings.DEBUG = True
+    call_command("demo", stdout=io.StringIO())
+    assert User.objects.filter(email=data.ADMIN.email).exists()

@@ -9,8 +9,9 @@ Running it again changes nothing.
 import io
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F
 from PIL import Image, ImageDraw
@@ -34,7 +35,19 @@ from zapros.tickets.models import (
 class Command(BaseCommand):
     help = "Load demo departments, staff, clients and tickets (does nothing if already loaded)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--without-debug", action="store_true",
+            help="Load even though DEBUG is off. The demo accounts have published passwords: "
+                 "never do this on a server that real people can reach.",
+        )
+
     def handle(self, *args, **options):
+        if not (settings.DEBUG or options["without_debug"]):
+            raise CommandError(
+                "The demo accounts have published passwords, so the demo loads only with "
+                "DEBUG=1 (or --without-debug, on a machine nobody else can reach)."
+            )
         if User.objects.filter(email__iexact=data.ADMIN.email).exists():
             self.stdout.write("Demo data already loaded: nothing changed.")
             return
