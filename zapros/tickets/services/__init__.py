@@ -1,6 +1,7 @@
 """Every operation on a ticket. Views, the API, mail, tasks and importers call these."""
 
 from .creation import open_ticket
+from .editing import edit_message
 from .holding import reassign, take, unlock
 from .lifecycle import (
     archive,
@@ -15,6 +16,7 @@ from .lifecycle import (
     resume,
     save_parameters,
 )
+from .restructure import merge, split
 from .templates import (
     create_template,
     deactivate_template,
@@ -25,7 +27,7 @@ from .transfer import transfer
 
 __all__ = [
     "archive", "client_reply", "client_resolve", "comment", "create_template",
-    "deactivate_template", "freeze", "mark_seen", "open_ticket", "rate", "reassign",
-    "render_template", "resolve", "respond", "resume", "save_parameters", "take", "transfer",
-    "unlock", "update_template",
+    "deactivate_template", "edit_message", "freeze", "mark_seen", "merge", "open_ticket", "rate",
+    "reassign", "render_template", "resolve", "respond", "resume", "save_parameters", "split",
+    "take", "transfer", "unlock", "update_template",
 ]
