@@ -36,10 +36,13 @@ def ticket_detail(user: User, ticket: Ticket):
             client_status=str(ticket.client_status),
             shares=_shares(ticket),
             actions=actions,
+            split_from=ticket.split_from.number if ticket.split_from_id else None,
+            merged_into=ticket.merged_into.number if ticket.merged_into_id else None,
             messages=[_staff_message(m) for m in conversation],
         )
     return schemas.ClientTicketOut(
         **_client_fields(ticket), actions=actions,
+        merged_into=ticket.merged_into.number if ticket.merged_into_id else None,
         messages=[_client_message(m) for m in conversation],
     )
 
@@ -135,7 +138,13 @@ def _staff_message(message: Message) -> schemas.StaffMessageOut:
         created=message.created_at,
         attachments=[_attachment(a) for a in message.attachments.all()],
         rating=_rating_of(message),
+        edited=message.edited_at,
     )
+
+
+def revision_out(revision) -> schemas.RevisionOut:
+    return schemas.RevisionOut(body=revision.body, edited_by=_person(revision.edited_by),
+                               edited_at=revision.edited_at)
 
 
 def _rating_of(message: Message):

@@ -99,6 +99,17 @@ class StaffMessageOut(Schema):
     created: datetime
     attachments: list[AttachmentOut]
     rating: RatingOut | None = None
+    edited: datetime | None = Field(
+        None, description="When the text was last edited; earlier texts under /revisions."
+    )
+
+
+class RevisionOut(Schema):
+    """A message's text before one edit. Staff only."""
+
+    body: str = Field(description="The text as it was before this edit.")
+    edited_by: PersonOut
+    edited_at: datetime
 
 
 MessageOut = Annotated[ClientMessageOut | StaffMessageOut, Field(discriminator="view")]
@@ -148,6 +159,9 @@ class StaffTicketItem(Schema):
 
 class ClientTicketOut(ClientTicketItem):
     actions: list[str] = Field(description="What the caller can do with the request now.")
+    merged_into: int | None = Field(
+        None, description="This request was merged into that one: the conversation is there."
+    )
     messages: list[ClientMessageOut]
 
 
@@ -164,6 +178,8 @@ class StaffTicketOut(StaffTicketItem):
         description="Where else the request is active, besides its own department (transfers)."
     )
     actions: list[str] = Field(description="What the caller can do with the request now.")
+    split_from: int | None = Field(None, description="The request this one was split from.")
+    merged_into: int | None = Field(None, description="The request this one was merged into.")
     messages: list[StaffMessageOut]
 
 
@@ -234,6 +250,20 @@ class ParametersIn(Schema):
     topic: Id | None = None
     type: str | None = None
     priority: int | None = None
+
+
+class MessageEditIn(Schema):
+    body: str = Field(description="The new text; the earlier one is kept as a revision.")
+
+
+class SplitIn(Schema):
+    message_id: Id = Field(description="The first message to move; later ones follow.")
+    subject: str | None = Field(None, description="The new request's subject; the old one "
+                                                  "if left out.")
+
+
+class MergeIn(Schema):
+    target: Id = Field(description="The number of the request to merge into.")
 
 
 class RatingIn(Schema):

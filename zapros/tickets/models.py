@@ -104,6 +104,15 @@ class Ticket(models.Model):
     reply_due_at = models.DateTimeField(_("reply due"), null=True, blank=True)
     last_staff_public_at = models.DateTimeField(null=True, blank=True)
     client_seen_at = models.DateTimeField(null=True, blank=True)
+    # Split and merge (services.restructure): where the conversation came from or went.
+    split_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="split_off",
+        verbose_name=_("split from"),
+    )
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_in",
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -179,6 +188,8 @@ class Message(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
     created_at = models.DateTimeField(default=clock.now)
     email_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # Set by services.editing; the earlier texts are its MessageRevisions.
+    edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -202,6 +213,24 @@ class Message(models.Model):
     @property
     def from_client(self) -> bool:
         return self.author_kind == self.AuthorKind.CLIENT
+
+
+class MessageRevision(models.Model):
+    """The text a message had before one edit. Staff only; never deleted."""
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="revisions")
+    body = models.TextField()
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    edited_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["edited_at", "id"]
+        indexes = [models.Index(fields=["message", "edited_at", "id"], name="revision_history")]
+
+    def __str__(self):
+        return f"{self.message_id} @ {self.edited_at:%Y-%m-%d %H:%M}"
 
 
 def attachment_path(instance, filename):
@@ -299,6 +328,11 @@ class Event(models.Model):
         REASSIGNED = "reassigned", _("Reassigned")
         RATED = "rated", _("Rated")
         TRANSFERRED = "transferred", _("Transferred")
+        MESSAGE_EDITED = "message_edited", _("Message edited")
+        SPLIT = "split", _("Split into a new request")
+        SPLIT_FROM = "split_from", _("Split off from another request")
+        MERGED = "merged", _("Merged into another request")
+        MERGED_IN = "merged_in", _("Another request merged in")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

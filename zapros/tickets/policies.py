@@ -83,7 +83,7 @@ def access_ticket(user: User, number: int, *, for_update: bool = False) -> Ticke
         tickets = tickets.select_for_update(of=("self",))
     else:
         tickets = tickets.select_related("client__user", "department", "holder", "assignee",
-                                         "service", "topic")
+                                         "service", "topic", "split_from", "merged_into")
     ticket = tickets.filter(number=number).first()
     if ticket is None:
         raise NotFound(_("There is no request with this number."))
@@ -210,6 +210,52 @@ def ensure_can_reassign_to(ticket: Ticket, agent: User) -> None:
         )
 
 
+def ensure_can_rework(user: User, ticket: Ticket) -> None:
+    """Split and merge reshape a conversation. A held ticket is its holder's (or a
+    supervisor's) to reshape, as with writing into it; one nobody holds, anyone on staff who
+    sees it."""
+    ensure_staff(user)
+    if user.is_overseer or ticket.holder_id is None or ticket.holder_id == user.pk:
+        return
+    raise Conflict(held_by_message(ticket))
+
+
+def ensure_not_merged(ticket: Ticket) -> None:
+    """A merged ticket is an empty pointer: the conversation goes on in the one it points to."""
+    if ticket.merged_into_id is not None:
+        raise Conflict(
+            _("This request was merged into request #%(number)s; write there instead.")
+            % {"number": ticket.merged_into.number}
+        )
+
+
+def message_edit_refusal(user: User, message: Message) -> str | None:
+    """Why ``user`` may not edit ``message``, or None when they may. Staff correct their own
+    words (supervisors and admins anyone's on staff); the client's words and system lines are
+    never rewritten."""
+    if not is_staff_viewer(user):
+        return _("Only support staff can do this.")
+    if message.author_kind == Message.AuthorKind.SYSTEM:
+        return _("System messages cannot be edited.")
+    if message.author_kind == Message.AuthorKind.CLIENT:
+        return _("The client's own words cannot be edited.")
+    if message.author_id != user.pk and not user.is_overseer:
+        return _("Only the author of this message or a supervisor can edit it.")
+    return None
+
+
+def ensure_can_edit_message(user: User, message: Message) -> None:
+    refusal = message_edit_refusal(user, message)
+    if refusal is not None:
+        raise Forbidden(refusal)
+
+
+def may_edit_message(user: User, ticket: Ticket, message: Message) -> bool:
+    """Whether the page offers editing ``message``: the same checks the service runs."""
+    return (Action.EDIT in states.allowed_actions(ticket.state)
+            and message_edit_refusal(user, message) is None)
+
+
 # --- What the pages offer. Drawn from the same checks the services run. ---------------------
 
 def offered_actions(user: User, ticket: Ticket) -> frozenset[Action]:
@@ -217,6 +263,8 @@ def offered_actions(user: User, ticket: Ticket) -> frozenset[Action]:
     possible = states.allowed_actions(ticket.state)
     offered: set[Action] = set()
     if is_client_of(user, ticket):
+        if ticket.merged_into_id is not None:
+            return frozenset()  # the conversation goes on in the ticket it was merged into
         offered |= possible & {Action.CLIENT_REPLY, Action.CLIENT_RESOLVE, Action.ARCHIVE}
         return frozenset(offered)
     if not is_staff_viewer(user):
@@ -226,6 +274,8 @@ def offered_actions(user: User, ticket: Ticket) -> frozenset[Action]:
         offered.add(Action.TAKE)
     if Action.TRANSFER in possible:
         offered.add(Action.TRANSFER)
+    if user.is_overseer or ticket.holder_id in (None, user.pk):
+        offered |= possible & {Action.SPLIT, Action.MERGE}
     if ticket.holder_id == user.pk:
         offered |= possible & {
             Action.SEND, Action.SEND_AND_CLOSE, Action.SAVE, Action.FREEZE, Action.RESUME,

@@ -5,12 +5,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from zapros.accounts.models import User
+from zapros.core.errors import NotFound
 
 from . import policies, states
-from .models import Attachment, Event, Message, Rating, Ticket
+from .models import Attachment, Event, Message, MessageRevision, Rating, Ticket
+from .services.validation import clean_id
 
 QUEUE_RELATED = ("client__user", "department", "assignee", "holder")
 
@@ -74,7 +77,8 @@ TIMELINE_EVENTS = {
     Event.Kind.CREATED, Event.Kind.TAKEN, Event.Kind.CLOSED, Event.Kind.PARAMETERS,
     Event.Kind.FROZEN, Event.Kind.RESUMED, Event.Kind.RESOLVED, Event.Kind.ARCHIVED,
     Event.Kind.REOPENED, Event.Kind.UNLOCKED, Event.Kind.REASSIGNED, Event.Kind.RATED,
-    Event.Kind.TRANSFERRED,
+    Event.Kind.TRANSFERRED, Event.Kind.MESSAGE_EDITED, Event.Kind.SPLIT, Event.Kind.SPLIT_FROM,
+    Event.Kind.MERGED, Event.Kind.MERGED_IN,
 }
 
 
@@ -101,3 +105,67 @@ def ticket_timeline(user: User, ticket: Ticket) -> list[TimelineEntry]:
             key=lambda entry: (entry.at, entry.kind == "event"),
         )
     return entries
+
+
+# --- Messages view: every message with its history ------------------------------------------
+
+def ticket_messages(user: User, ticket: Ticket) -> list[Message]:
+    """Every message of ``ticket`` for staff, each with its earlier texts (``revisions``, the
+    oldest first), attachments and rating; nothing for anyone else. Five queries."""
+    if not policies.is_staff_viewer(user):
+        return []
+    return list(
+        policies.visible_messages(user, ticket)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
+            Prefetch("rating", queryset=Rating.objects.all()),
+            Prefetch("revisions",
+                     queryset=MessageRevision.objects.select_related("edited_by")
+                     .order_by("edited_at", "id")),
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def message_revisions(user: User, ticket: Ticket, message_id) -> list[MessageRevision]:
+    """The earlier texts of one message of ``ticket``, the oldest first. Staff only: clients
+    never learn that a message was edited, let alone what it said before."""
+    policies.ensure_staff(user)
+    message = policies.visible_messages(user, ticket).filter(pk=clean_id(message_id)).first()
+    if message is None:
+        raise NotFound(_("There is no such message in this request."))
+    return list(
+        MessageRevision.objects.filter(message=message).select_related("edited_by")
+        .order_by("edited_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class Related:
+    """Tickets a ticket was split from or merged with, by number, for the staff page."""
+
+    split_from: int | None
+    merged_into: int | None
+    split_off: list[int]
+    merged_in: list[int]
+
+
+def related_tickets(ticket: Ticket) -> Related:
+    """Where ``ticket``'s conversation came from and went: one query (the two pointers come
+    with :func:`policies.access_ticket`)."""
+    split_off, merged_in = [], []
+    rows = (
+        Ticket.objects.filter(Q(split_from=ticket) | Q(merged_into=ticket))
+        .order_by("number").values_list("number", "split_from_id", "merged_into_id")
+    )
+    for number, split_from_id, merged_into_id in rows:
+        if split_from_id == ticket.pk:
+            split_off.append(number)
+        if merged_into_id == ticket.pk:
+            merged_in.append(number)
+    return Related(
+        split_from=ticket.split_from.number if ticket.split_from_id else None,
+        merged_into=ticket.merged_into.number if ticket.merged_into_id else None,
+        split_off=split_off, merged_in=merged_in,
+    )

@@ -53,6 +53,10 @@ class Action(StrEnum):
     CLIENT_RESOLVE = "client_resolve"
     ARCHIVE = "archive"
     TRANSFER = "transfer"            # copy to another department or agent; nothing moves
+    EDIT = "edit"                    # correct the text of a message; the earlier text is kept
+    SPLIT = "split"                  # move a message and the later ones into a new ticket
+    MERGE = "merge"                  # move all messages into another ticket, then archive
+    MERGE_IN = "merge_in"            # the ticket another one is merged into
 
 
 # Sentinel: a client message into a closed ticket reopens it as OPEN when somebody still holds
@@ -96,6 +100,10 @@ TRANSITIONS: dict[tuple[State, Action], State | str] = {
     (State.ANSWERED, Action.ARCHIVE): State.ARCHIVED,
     (State.RESOLVED, Action.ARCHIVE): State.ARCHIVED,
     **_same(NOT_ARCHIVED, Action.TRANSFER),
+    **_same(NOT_ARCHIVED, Action.EDIT),
+    **_same(NOT_ARCHIVED, Action.SPLIT),
+    **{(state, Action.MERGE): State.ARCHIVED for state in NOT_ARCHIVED},
+    **_same(NOT_ARCHIVED, Action.MERGE_IN),
 }
 
 # What the person is told when the table says no. Missing entries fall back to a general text.
@@ -110,6 +118,10 @@ REFUSALS = {
     Action.RESOLVE: _("This request cannot be marked as solved in its current state."),
     Action.CLIENT_RESOLVE: _("This request is already solved or archived."),
     Action.TRANSFER: _("An archived request cannot be transferred."),
+    Action.EDIT: _("Messages of an archived request cannot be edited."),
+    Action.SPLIT: _("An archived request cannot be split."),
+    Action.MERGE: _("An archived request cannot be merged into another one."),
+    Action.MERGE_IN: _("Nothing can be merged into an archived request."),
 }
 
 
@@ -128,6 +140,16 @@ def next_state(state: State | str, action: Action | str, *, held: bool = False) 
     if target == REOPEN:
         return State.OPEN if held else State.NEW
     return State(target)
+
+
+def after_merge_in(state: State | str, last_public_from_client: bool, *, held: bool) -> State:
+    """The state of the ticket another one was merged into. When the merged conversation ends
+    with the client's words and the ticket was closed, it reopens as a client message would
+    reopen it, so the question is not left unanswered."""
+    target = next_state(state, Action.MERGE_IN)
+    if last_public_from_client and target in CLOSED:
+        return next_state(target, Action.CLIENT_REPLY, held=held)
+    return target
 
 
 def allowed_actions(state: State | str) -> frozenset[Action]:

@@ -144,6 +144,52 @@ def rate_message(request, payload: schemas.RatingIn, number: Number,
     return present.rating_out(rating)
 
 
+@router.patch("/tickets/{number}/messages/{message_id}",
+              response={200: schemas.StaffMessageOut, **ERRORS, 422: ErrorOut},
+              summary="Edit a message (staff)")
+def edit_message(request, payload: schemas.MessageEditIn, number: Number, message_id: ObjectId):
+    """Its author, or a supervisor or admin, corrects a staff message; the earlier text is
+    kept (see `/revisions`). The client's messages and system messages cannot be edited, nor
+    the messages of an archived request. Clients see only the current text."""
+    user = request.auth
+    message = services.edit_message(user, number, message_id, body=payload.body)
+    return present.message_out(user, message)
+
+
+@router.get("/tickets/{number}/messages/{message_id}/revisions",
+            response={200: list[schemas.RevisionOut], **ERRORS},
+            summary="Earlier texts of a message (staff)")
+def message_revisions(request, number: Number, message_id: ObjectId):
+    """Each earlier text with who replaced it and when, the oldest first."""
+    user = request.auth
+    policies.ensure_staff(user)
+    ticket = policies.access_ticket(user, number)
+    return [present.revision_out(r)
+            for r in selectors.message_revisions(user, ticket, message_id)]
+
+
+@router.post("/tickets/{number}/split",
+             response={201: schemas.TicketOut, **ERRORS, 422: ErrorOut},
+             summary="Split a request (staff)")
+def split(request, payload: schemas.SplitIn, number: Number):
+    """Move `message_id` and every later message into a new request of the same client;
+    answers with the new request."""
+    user = request.auth
+    new = services.split(user, number, message_id=payload.message_id, subject=payload.subject)
+    return Status(201, _detail(user, new.number))
+
+
+@router.post("/tickets/{number}/merge",
+             response={200: schemas.TicketOut, **ERRORS, 422: ErrorOut},
+             summary="Merge a request into another one (staff)")
+def merge(request, payload: schemas.MergeIn, number: Number):
+    """Move every message into `target`, another request of the same client, and archive
+    this one with a pointer to it; answers with the target."""
+    user = request.auth
+    target = services.merge(user, number, target=payload.target)
+    return _detail(user, target.number)
+
+
 @router.post("/tickets/{number}/take", response={200: schemas.TicketOut, **ERRORS},
              summary="Take a request")
 def take(request, number: Number):

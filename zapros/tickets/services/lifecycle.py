@@ -207,6 +207,7 @@ def client_reply(actor: User, number: int, *, body: str, files=(),
     with attachments.files_written() as written, transaction.atomic():
         ticket = policies.access_ticket(actor, number, for_update=True)
         policies.ensure_client_owner(actor, ticket)
+        policies.ensure_not_merged(ticket)
         now = clock.now()
         old, new = records.move(ticket, Action.CLIENT_REPLY)
         message = records.post_message(

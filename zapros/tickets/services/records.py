@@ -75,3 +75,30 @@ def move(ticket: Ticket, action: str, *, held: bool | None = None) -> tuple[str,
 def save(ticket: Ticket) -> None:
     refresh_flags(ticket)
     ticket.save()
+
+
+def rederive_conversation(ticket: Ticket) -> None:
+    """Recompute the conversation flags of ``ticket`` from the messages it holds now (not saved).
+
+    For operations that move messages between tickets (split, merge), where the flags cannot
+    be kept in step one message at a time as :func:`post_message` does. The reply deadline
+    runs from the first client message after the last staff answer, as it would have. Needs
+    reply follows from the state too: :func:`save` derives it once the state is settled.
+    """
+    public = Message.objects.filter(ticket=ticket, visibility=Message.Visibility.PUBLIC,
+                                    author_kind__in=[Message.AuthorKind.CLIENT,
+                                                     Message.AuthorKind.STAFF])
+    last = public.order_by("-created_at", "-id").values_list("author_kind", flat=True).first()
+    ticket.last_public_from_client = last != Message.AuthorKind.STAFF
+    ticket.last_staff_public_at = (
+        public.filter(author_kind=Message.AuthorKind.STAFF)
+        .order_by("-created_at", "-id").values_list("created_at", flat=True).first()
+    )
+    ticket.reply_due_at = None
+    if last == Message.AuthorKind.CLIENT:
+        waiting = public.filter(author_kind=Message.AuthorKind.CLIENT)
+        if ticket.last_staff_public_at is not None:
+            waiting = waiting.filter(created_at__gt=ticket.last_staff_public_at)
+        first = waiting.order_by("created_at", "id").values_list("created_at", flat=True).first()
+        if first is not None:
+            ticket.reply_due_at = first + response_deadline(ticket)

@@ -11,13 +11,14 @@ from zapros.tickets.models import (
     Attachment,
     Event,
     Message,
+    MessageRevision,
     Rating,
     Share,
     Ticket,
     TicketCounter,
 )
 
-RECORDED = (Ticket, Message, Attachment, Event, Rating, Share, TicketCounter)
+RECORDED = (Ticket, Message, Attachment, Event, Rating, Share, TicketCounter, MessageRevision)
 
 
 def stored_files() -> list[str]:

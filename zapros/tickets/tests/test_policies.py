@@ -253,30 +253,36 @@ OFFERED = {
     # a new ticket nobody holds
     ("new", "alice"): {A.CLIENT_REPLY, A.CLIENT_RESOLVE},
     ("new", "bob"): NOTHING,
-    ("new", "john"): {A.COMMENT, A.TRANSFER, A.TAKE},
-    ("new", "gary"): {A.COMMENT, A.TRANSFER, A.TAKE},
-    ("new", "supervisor"): {A.COMMENT, A.TRANSFER, A.TAKE, A.REASSIGN},
-    ("new", "admin"): {A.COMMENT, A.TRANSFER, A.TAKE, A.REASSIGN},
+    ("new", "john"): {A.COMMENT, A.TRANSFER, A.TAKE, A.SPLIT, A.MERGE},
+    ("new", "gary"): {A.COMMENT, A.TRANSFER, A.TAKE, A.SPLIT, A.MERGE},
+    ("new", "supervisor"): {A.COMMENT, A.TRANSFER, A.TAKE, A.REASSIGN, A.SPLIT, A.MERGE},
+    ("new", "admin"): {A.COMMENT, A.TRANSFER, A.TAKE, A.REASSIGN, A.SPLIT, A.MERGE},
     ("new", "anonymous"): NOTHING,
     # John took it
     ("held", "alice"): {A.CLIENT_REPLY, A.CLIENT_RESOLVE},
     ("held", "bob"): NOTHING,
     ("held", "john"): {
         A.COMMENT, A.TRANSFER, A.SEND, A.SEND_AND_CLOSE, A.SAVE, A.FREEZE, A.RESOLVE,
+        A.SPLIT, A.MERGE,
     },
     ("held", "gary"): {A.COMMENT, A.TRANSFER},
-    ("held", "supervisor"): {A.COMMENT, A.TRANSFER, A.UNLOCK, A.REASSIGN},
-    ("held", "admin"): {A.COMMENT, A.TRANSFER, A.UNLOCK, A.REASSIGN},
+    ("held", "supervisor"): {A.COMMENT, A.TRANSFER, A.UNLOCK, A.REASSIGN, A.SPLIT,
+                             A.MERGE},
+    ("held", "admin"): {A.COMMENT, A.TRANSFER, A.UNLOCK, A.REASSIGN, A.SPLIT,
+                        A.MERGE},
     ("held", "anonymous"): NOTHING,
     # John answered it with Send and close, and still holds it
     ("answered", "alice"): {A.CLIENT_REPLY, A.CLIENT_RESOLVE, A.ARCHIVE},
     ("answered", "bob"): NOTHING,
     ("answered", "john"): {
         A.COMMENT, A.TRANSFER, A.SEND, A.SEND_AND_CLOSE, A.SAVE, A.RESOLVE, A.ARCHIVE,
+        A.SPLIT, A.MERGE,
     },
     ("answered", "gary"): {A.COMMENT, A.TRANSFER},
-    ("answered", "supervisor"): {A.COMMENT, A.TRANSFER, A.UNLOCK, A.REASSIGN},
-    ("answered", "admin"): {A.COMMENT, A.TRANSFER, A.UNLOCK, A.REASSIGN},
+    ("answered", "supervisor"): {A.COMMENT, A.TRANSFER, A.UNLOCK, A.REASSIGN, A.SPLIT,
+                                 A.MERGE},
+    ("answered", "admin"): {A.COMMENT, A.TRANSFER, A.UNLOCK, A.REASSIGN, A.SPLIT,
+                            A.MERGE},
     ("answered", "anonymous"): NOTHING,
     # the client archived it (John still holds it)
     ("archived", "alice"): {A.CLIENT_REPLY},
@@ -324,6 +330,10 @@ OFFERED_CALLS = {
     A.TRANSFER: lambda user, n: services.transfer(
         user, n, department_id=Department.objects.get(name="Billing").pk),
 }
+# Editing is offered per message, merging in is the other side of a merge, and splitting and
+# merging need a second message or ticket: test_message_edit and test_split_merge hold those
+# against what the pages offer.
+CHECKED_ELSEWHERE = {A.EDIT, A.SPLIT, A.MERGE, A.MERGE_IN}
 
 @pytest.mark.parametrize(("situation", "role"), list(OFFERED),
                          ids=[f"{s}-{r}" for s, r in OFFERED])
@@ -334,7 +344,7 @@ def test_the_services_agree_with_the_buttons(cast, situation, role):
     user = user_for(cast, role)
     disagreements = []
     before = world()
-    for action in Action:
+    for action in [action for action in Action if action not in CHECKED_ELSEWHERE]:
         offered = action in OFFERED[situation, role]
         with transaction.atomic():
             try:

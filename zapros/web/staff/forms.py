@@ -201,3 +201,27 @@ class TransferForm(forms.Form):
                 if option == value:
                     return label
         return value
+
+
+# --- Messages view: editing, split and merge ------------------------------------------------
+
+class EditMessageForm(forms.Form):
+    body = forms.CharField(label=_("Text"), required=False, strip=False,
+                           widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class SplitForm(forms.Form):
+    message = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    subject = forms.CharField(label=_("Subject of the new request"), required=False)
+
+
+class MergeForm(forms.Form):
+    target = forms.CharField(
+        label=_("Merge into request number"), required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "1024"}),
+    )
+
+    def target_number(self) -> str:
+        """What was typed, with a leading # allowed; the service refuses what is no number."""
+        self.is_valid()
+        return (self.cleaned_data.get("target") or "").strip().lstrip("#")

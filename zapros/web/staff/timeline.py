@@ -73,6 +73,18 @@ def _text(kind: str, data: dict, name: str, actor_is_staff: bool) -> tuple[str, 
     if kind == Kind.TRANSFERRED:
         target = data.get("department_name") or data.get("agent_name") or "?"
         return _("Request copied to %(target)s") % {"target": target}, name
+    if kind == Kind.MESSAGE_EDITED:
+        return _("%(name)s edited a message") % {"name": name}, ""
+    if kind == Kind.SPLIT:
+        return _("Messages moved to a new request #%(number)s") % {
+            "number": data.get("number", "?")}, name
+    if kind == Kind.SPLIT_FROM:
+        return _("Split off from request #%(number)s") % {"number": data.get("number", "?")}, name
+    if kind == Kind.MERGED:
+        return _("Merged into request #%(number)s") % {"number": data.get("number", "?")}, name
+    if kind == Kind.MERGED_IN:
+        return _("Request #%(number)s merged into this one") % {
+            "number": data.get("number", "?")}, name
     if kind == Kind.RATED:
         if data.get("value") == Rating.Value.BAD:
             return _("Client rated an answer: bad"), ""

@@ -2,7 +2,7 @@ from django.urls import path
 
 from zapros.web import converters  # noqa: F401  (registers <ticket:…>)
 
-from . import diagnostics, response_templates, views
+from . import diagnostics, history, response_templates, views
 
 urlpatterns = [
     path("", views.queue, name="queue"),
@@ -17,6 +17,11 @@ urlpatterns = [
     path("tickets/<ticket:number>/unlock/", views.unlock, name="unlock"),
     path("tickets/<ticket:number>/reassign/", views.reassign, name="reassign"),
     path("tickets/<ticket:number>/transfer/", views.transfer, name="transfer"),
+    path("tickets/<ticket:number>/messages/", history.messages_view, name="messages"),
+    path("tickets/<ticket:number>/messages/<int:message_id>/edit/", history.edit_message,
+         name="edit_message"),
+    path("tickets/<ticket:number>/split/", history.split, name="split"),
+    path("tickets/<ticket:number>/merge/", history.merge, name="merge"),
     path("tickets/<ticket:number>/template/", response_templates.template_insert,
          name="template_render"),
     path("tickets/<ticket:number>/whois/", diagnostics.whois, name="whois"),

@@ -190,6 +190,8 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
             forms.ReassignForm(staff=active_staff()) if Action.REASSIGN in offered else None
         ),
         "transfer_form": transfer_form() if Action.TRANSFER in offered else None,
+        "merge_form": forms.MergeForm() if Action.MERGE in offered else None,
+        "related": selectors.related_tickets(ticket),
         "response_templates": (
             list(policies.visible_templates(user).only("pk", "title")) if form else []
         ),
