@@ -9,8 +9,8 @@ from django.db.models import Prefetch, QuerySet
 
 from zapros.accounts.models import User
 
-from . import policies, states
-from .models import Attachment, Event, Message, Rating, Ticket
+from . import notifications, policies, states
+from .models import Attachment, CcAddress, Event, Follower, Message, Rating, Ticket
 
 QUEUE_RELATED = ("client__user", "department", "assignee", "holder")
 
@@ -74,8 +74,11 @@ TIMELINE_EVENTS = {
     Event.Kind.CREATED, Event.Kind.TAKEN, Event.Kind.CLOSED, Event.Kind.PARAMETERS,
     Event.Kind.FROZEN, Event.Kind.RESUMED, Event.Kind.RESOLVED, Event.Kind.ARCHIVED,
     Event.Kind.REOPENED, Event.Kind.UNLOCKED, Event.Kind.REASSIGNED, Event.Kind.RATED,
-    Event.Kind.TRANSFERRED,
+    Event.Kind.TRANSFERRED, Event.Kind.FOLLOWED, Event.Kind.UNFOLLOWED, Event.Kind.CC_ADDED,
+    Event.Kind.CC_REMOVED, Event.Kind.MAIL_RETRIED,
 }
+
+FAILED_MAILS_SHOWN = 20
 
 
 def ticket_timeline(user: User, ticket: Ticket) -> list[TimelineEntry]:
@@ -101,3 +104,31 @@ def ticket_timeline(user: User, ticket: Ticket) -> list[TimelineEntry]:
             key=lambda entry: (entry.at, entry.kind == "event"),
         )
     return entries
+
+
+def copy_addresses(user: User, ticket: Ticket) -> list[CcAddress]:
+    """The ticket's copy (Cc) list, for its client and for staff (one query)."""
+    if not (policies.is_client_of(user, ticket) or policies.is_staff_viewer(user)):
+        return []
+    return list(CcAddress.objects.filter(ticket=ticket).select_related("added_by").order_by("id"))
+
+
+def followers(user: User, ticket: Ticket) -> list[Follower]:
+    """Staff following the ticket, for staff only (one query)."""
+    if not policies.is_staff_viewer(user):
+        return []
+    return list(Follower.objects.filter(ticket=ticket).select_related("user").order_by("id"))
+
+
+def failed_mails(user: User, ticket: Ticket) -> list:
+    """Mail of the ticket that finally failed, newest first, for staff only (one query)."""
+    if not policies.is_staff_viewer(user):
+        return []
+    return list(notifications.ticket_mails(ticket, failed_only=True)[:FAILED_MAILS_SHOWN])
+
+
+def mails(user: User, ticket: Ticket, *, limit: int = 200) -> list:
+    """The newest mail of the ticket with its delivery status, for staff only (one query)."""
+    if not policies.is_staff_viewer(user):
+        return []
+    return list(notifications.ticket_mails(ticket)[:limit])

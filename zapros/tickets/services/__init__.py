@@ -1,6 +1,7 @@
 """Every operation on a ticket. Views, the API, mail, tasks and importers call these."""
 
 from .creation import open_ticket
+from .followers import add_cc, follow, remove_cc, retry_mail, unfollow
 from .holding import reassign, take, unlock
 from .lifecycle import (
     archive,
@@ -24,8 +25,8 @@ from .templates import (
 from .transfer import transfer
 
 __all__ = [
-    "archive", "client_reply", "client_resolve", "comment", "create_template",
-    "deactivate_template", "freeze", "mark_seen", "open_ticket", "rate", "reassign",
-    "render_template", "resolve", "respond", "resume", "save_parameters", "take", "transfer",
-    "unlock", "update_template",
+    "add_cc", "archive", "client_reply", "client_resolve", "comment", "create_template",
+    "deactivate_template", "follow", "freeze", "mark_seen", "open_ticket", "rate", "reassign",
+    "remove_cc", "render_template", "resolve", "respond", "resume", "retry_mail",
+    "save_parameters", "take", "transfer", "unfollow", "unlock", "update_template",
 ]

@@ -7,9 +7,12 @@ import pytest
 from django.conf import settings
 
 from zapros.core.errors import DomainError
+from zapros.notify.models import OutgoingMail
 from zapros.tickets.models import (
     Attachment,
+    CcAddress,
     Event,
+    Follower,
     Message,
     Rating,
     Share,
@@ -17,7 +20,8 @@ from zapros.tickets.models import (
     TicketCounter,
 )
 
-RECORDED = (Ticket, Message, Attachment, Event, Rating, Share, TicketCounter)
+RECORDED = (Ticket, Message, Attachment, Event, Rating, Share, TicketCounter, Follower,
+            CcAddress, OutgoingMail)
 
 
 def stored_files() -> list[str]:
