@@ -115,3 +115,17 @@ def logged_in(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and the mail settings pointing at it;
+    yields the inbox with what it received."""
+    from zapros.notify.tests import smtp
+
+    inbox = smtp.Inbox()
+    controller = smtp.start(inbox)
+    smtp.use_smtp(settings, controller.port)
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "zapros.accounts",
     "zapros.clients",
     "zapros.diagnostics",
+    "zapros.notify",
     "zapros.tickets",
     "zapros.api",
     "zapros.web",
@@ -232,6 +233,17 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Zapros <support@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in mail point here: the address clients and staff open Zapros at.
+ZAPROS_BASE_URL = env("ZAPROS_BASE_URL", "http://localhost:8000").rstrip("/")
+# Outgoing mail is tried this many times, waiting RETRY_SECONDS, then twice as long each time
+# (at most RETRY_MAX_SECONDS); a row a crashed worker left "sending" is taken over after
+# CLAIM_SECONDS.
+ZAPROS_MAIL_MAX_ATTEMPTS = int(env("ZAPROS_MAIL_MAX_ATTEMPTS", "8"))
+ZAPROS_MAIL_RETRY_SECONDS = int(env("ZAPROS_MAIL_RETRY_SECONDS", "60"))
+ZAPROS_MAIL_RETRY_MAX_SECONDS = int(env("ZAPROS_MAIL_RETRY_MAX_SECONDS", str(6 * 3600)))
+ZAPROS_MAIL_CLAIM_SECONDS = int(env("ZAPROS_MAIL_CLAIM_SECONDS", "600"))
+# How many copy (Cc) addresses a client may add to one request.
+ZAPROS_TICKET_CC_MAX = int(env("ZAPROS_TICKET_CC_MAX", "10"))
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)

@@ -333,6 +333,11 @@ class Event(models.Model):
         SPLIT_FROM = "split_from", _("Split off from another request")
         MERGED = "merged", _("Merged into another request")
         MERGED_IN = "merged_in", _("Another request merged in")
+        FOLLOWED = "followed", _("Followed")
+        UNFOLLOWED = "unfollowed", _("Unfollowed")
+        CC_ADDED = "cc_added", _("Copy address added")
+        CC_REMOVED = "cc_removed", _("Copy address removed")
+        MAIL_RETRIED = "mail_retried", _("Mail sent again")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -349,6 +354,45 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.kind}"
+
+
+class Follower(models.Model):
+    """A staff member who gets mail about a ticket's conversation while they can see it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_tickets"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="follower_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} ← {self.user_id}"
+
+
+class CcAddress(models.Model):
+    """An address the client wants in copy of support's public replies (the Cc of the mail)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="cc_addresses")
+    email = models.EmailField(_("e-mail"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "email"], name="cc_address_unique")
+        ]
+
+    def __str__(self):
+        return self.email
 
 
 class ResponseTemplate(models.Model):

@@ -200,6 +200,17 @@ def ensure_can_comment(user: User, ticket: Ticket) -> None:
     ensure_staff(user)
 
 
+def ensure_can_edit_cc(user: User, ticket: Ticket) -> None:
+    """Copy addresses: the client who owns the ticket, or staff who see it."""
+    if not (is_client_of(user, ticket) or is_staff_viewer(user)):
+        raise Forbidden(_("Only the client who owns this request can do this."))
+
+
+def may_follow(user: User, ticket: Ticket) -> bool:
+    """Staff follow tickets they can see; a follower who lost access gets nothing."""
+    return is_staff_viewer(user) and visible_tickets(user).filter(pk=ticket.pk).exists()
+
+
 def ensure_can_reassign_to(ticket: Ticket, agent: User) -> None:
     if not (agent.is_active and agent.is_staff_member):
         raise Forbidden(_("Requests can only be assigned to active staff members."))

@@ -11,8 +11,17 @@ from django.utils.translation import gettext as _
 from zapros.accounts.models import User
 from zapros.core.errors import NotFound
 
-from . import policies, states
-from .models import Attachment, Event, Message, MessageRevision, Rating, Ticket
+from . import notifications, policies, states
+from .models import (
+    Attachment,
+    CcAddress,
+    Event,
+    Follower,
+    Message,
+    MessageRevision,
+    Rating,
+    Ticket,
+)
 from .services.validation import clean_id
 
 QUEUE_RELATED = ("client__user", "department", "assignee", "holder")
@@ -78,8 +87,11 @@ TIMELINE_EVENTS = {
     Event.Kind.FROZEN, Event.Kind.RESUMED, Event.Kind.RESOLVED, Event.Kind.ARCHIVED,
     Event.Kind.REOPENED, Event.Kind.UNLOCKED, Event.Kind.REASSIGNED, Event.Kind.RATED,
     Event.Kind.TRANSFERRED, Event.Kind.MESSAGE_EDITED, Event.Kind.SPLIT, Event.Kind.SPLIT_FROM,
-    Event.Kind.MERGED, Event.Kind.MERGED_IN,
+    Event.Kind.MERGED, Event.Kind.MERGED_IN, Event.Kind.FOLLOWED, Event.Kind.UNFOLLOWED,
+    Event.Kind.CC_ADDED, Event.Kind.CC_REMOVED, Event.Kind.MAIL_RETRIED,
 }
+
+FAILED_MAILS_SHOWN = 20
 
 
 def ticket_timeline(user: User, ticket: Ticket) -> list[TimelineEntry]:
@@ -169,3 +181,29 @@ def related_tickets(ticket: Ticket) -> Related:
         merged_into=ticket.merged_into.number if ticket.merged_into_id else None,
         split_off=split_off, merged_in=merged_in,
     )
+def copy_addresses(user: User, ticket: Ticket) -> list[CcAddress]:
+    """The ticket's copy (Cc) list, for its client and for staff (one query)."""
+    if not (policies.is_client_of(user, ticket) or policies.is_staff_viewer(user)):
+        return []
+    return list(CcAddress.objects.filter(ticket=ticket).select_related("added_by").order_by("id"))
+
+
+def followers(user: User, ticket: Ticket) -> list[Follower]:
+    """Staff following the ticket, for staff only (one query)."""
+    if not policies.is_staff_viewer(user):
+        return []
+    return list(Follower.objects.filter(ticket=ticket).select_related("user").order_by("id"))
+
+
+def failed_mails(user: User, ticket: Ticket) -> list:
+    """Mail of the ticket that finally failed, newest first, for staff only (one query)."""
+    if not policies.is_staff_viewer(user):
+        return []
+    return list(notifications.ticket_mails(ticket, failed_only=True)[:FAILED_MAILS_SHOWN])
+
+
+def mails(user: User, ticket: Ticket, *, limit: int = 200) -> list:
+    """The newest mail of the ticket with its delivery status, for staff only (one query)."""
+    if not policies.is_staff_viewer(user):
+        return []
+    return list(notifications.ticket_mails(ticket)[:limit])

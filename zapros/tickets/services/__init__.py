@@ -3,6 +3,7 @@
 from .creation import open_ticket
 from .diagnostics import dns_lookup, whois_lookup
 from .editing import edit_message
+from .followers import add_cc, follow, remove_cc, retry_mail, unfollow
 from .holding import reassign, take, unlock
 from .lifecycle import (
     archive,
@@ -27,8 +28,9 @@ from .templates import (
 from .transfer import transfer
 
 __all__ = [
-    "archive", "client_reply", "client_resolve", "comment", "create_template",
-    "deactivate_template", "dns_lookup", "edit_message", "freeze", "mark_seen", "merge",
-    "open_ticket", "rate", "reassign", "render_template", "resolve", "respond", "resume",
-    "save_parameters", "split", "take", "transfer", "unlock", "update_template", "whois_lookup",
+    "add_cc", "archive", "client_reply", "client_resolve", "comment", "create_template",
+    "deactivate_template", "dns_lookup", "edit_message", "follow", "freeze", "mark_seen",
+    "merge", "open_ticket", "rate", "reassign", "remove_cc", "render_template", "resolve",
+    "respond", "resume", "retry_mail", "save_parameters", "split", "take", "transfer",
+    "unfollow", "unlock", "update_template", "whois_lookup",
 ]

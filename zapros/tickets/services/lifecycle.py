@@ -8,7 +8,7 @@ from zapros.clients.models import Service
 from zapros.core import clock
 from zapros.core.errors import ValidationFailed
 
-from .. import policies
+from .. import notifications, policies
 from ..models import Event, Message, Priority, Rating, Ticket, TicketType, Topic
 from ..states import Action
 from . import attachments, records
@@ -31,6 +31,8 @@ def respond(
     ``note``, if given, is added as an internal comment after the reply. Writes the public
     message (with attachments), the comment, the new state and a ``replied``/``closed`` event
     in one transaction. Raises Conflict when someone else holds the ticket or nobody does.
+    The reply is mailed to the client (and the copy addresses) under a Message-ID kept on the
+    message, the comment to staff followers only; both leave after the commit.
     """
     action = Action.SEND_AND_CLOSE if close else Action.SEND
     body = clean_body(body, message=_("Write a reply before sending."))
@@ -43,12 +45,15 @@ def respond(
         message = records.post_message(
             ticket, author=actor, author_kind=Message.AuthorKind.STAFF, body=body, at=now,
             channel=channel, uploads=uploads, written=written,
+            email_message_id=notifications.new_message_id(ticket),
         )
+        notifications.message_posted(message, actor)
         if note:
-            records.post_message(
+            internal = records.post_message(
                 ticket, author=actor, author_kind=Message.AuthorKind.STAFF, body=note, at=now,
                 visibility=Message.Visibility.INTERNAL, channel=channel,
             )
+            notifications.message_posted(internal, actor)
         old, new = records.move(ticket, action)
         if ticket.assignee_id is None:
             ticket.assignee = actor
@@ -63,7 +68,8 @@ def respond(
 def comment(actor: User, number: int, *, body: str, files=(),
             channel: str = Message.Channel.WEB) -> Message:
     """An internal comment: seen by staff only, never by the client. Any staff member who sees
-    the ticket may leave one, held or not; the state does not change."""
+    the ticket may leave one, held or not; the state does not change. Staff followers are
+    mailed after the commit."""
     body = clean_body(body, field="note", message=_("Write the comment first."))
     uploads = attachments.prepare_uploads(files)
     with attachments.files_written() as written, transaction.atomic():
@@ -75,6 +81,7 @@ def comment(actor: User, number: int, *, body: str, files=(),
             visibility=Message.Visibility.INTERNAL, channel=channel, uploads=uploads,
             written=written,
         )
+        notifications.message_posted(message, actor)
         records.save(ticket)
         records.record_event(ticket, actor, Event.Kind.COMMENTED, now, message=message.pk)
     return message
@@ -201,7 +208,8 @@ def archive(actor: User, number: int) -> Ticket:
 def client_reply(actor: User, number: int, *, body: str, files=(),
                  channel: str = Message.Channel.WEB, email_message_id: str = "") -> Message:
     """The client writes into their ticket. Into an answered, resolved or archived ticket this
-    reopens it: ``open`` if an agent still holds it, ``new`` otherwise."""
+    reopens it: ``open`` if an agent still holds it, ``new`` otherwise. Staff followers are
+    mailed after the commit."""
     body = clean_body(body)
     uploads = attachments.prepare_uploads(files)
     with attachments.files_written() as written, transaction.atomic():
@@ -214,6 +222,7 @@ def client_reply(actor: User, number: int, *, body: str, files=(),
             ticket, author=actor, author_kind=Message.AuthorKind.CLIENT, body=body, at=now,
             channel=channel, uploads=uploads, written=written, email_message_id=email_message_id,
         )
+        notifications.message_posted(message, actor)
         records.save(ticket)
         records.record_event(
             ticket, actor, Event.Kind.REOPENED if old != new else Event.Kind.CLIENT_REPLIED,

@@ -7,9 +7,12 @@ import pytest
 from django.conf import settings
 
 from zapros.core.errors import DomainError
+from zapros.notify.models import OutgoingMail
 from zapros.tickets.models import (
     Attachment,
+    CcAddress,
     Event,
+    Follower,
     Message,
     MessageRevision,
     Rating,
@@ -18,7 +21,8 @@ from zapros.tickets.models import (
     TicketCounter,
 )
 
-RECORDED = (Ticket, Message, Attachment, Event, Rating, Share, TicketCounter, MessageRevision)
+RECORDED = (Ticket, Message, Attachment, Event, Rating, Share, TicketCounter, MessageRevision,
+            Follower, CcAddress, OutgoingMail)
 
 
 def stored_files() -> list[str]:

@@ -14,4 +14,6 @@ urlpatterns = [
     path("requests/<ticket:number>/resolve/", views.resolve, name="resolve"),
     path("requests/<ticket:number>/archive/", views.archive, name="archive"),
     path("requests/<ticket:number>/rate/", views.rate, name="rate"),
+    path("requests/<ticket:number>/cc/add/", views.cc_add, name="cc_add"),
+    path("requests/<ticket:number>/cc/remove/", views.cc_remove, name="cc_remove"),
 ]

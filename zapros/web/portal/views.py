@@ -158,6 +158,7 @@ def _ticket_page(request, ticket, reply_form):
         "can_archive": Action.ARCHIVE in offered,
         "section": "all" if ticket.state == states.State.ARCHIVED else "requests",
         "section_current": "true",
+        "cc_addresses": selectors.copy_addresses(request.user, ticket),
     })
 
 
@@ -208,3 +209,32 @@ def rate(request, number: int):
     else:
         messages.success(request, _("Thank you for rating the answer."))
     return redirect(_ticket_url(number, message_id))
+
+
+@client_required
+@require_POST
+def cc_add(request, number: int):
+    """Add an address that gets support's replies in copy."""
+    email = request.POST.get("email", "")
+    try:
+        services.add_cc(request.user, number, email)
+    except DomainError as error:
+        add_domain_error(request, error)
+    else:
+        messages.success(request, _("%(email)s will get support's replies in copy.")
+                         % {"email": email.strip()})
+    return redirect(_ticket_url(number) + "#copies")
+
+
+@client_required
+@require_POST
+def cc_remove(request, number: int):
+    email = request.POST.get("email", "")
+    try:
+        services.remove_cc(request.user, number, email)
+    except DomainError as error:
+        add_domain_error(request, error)
+    else:
+        messages.success(request, _("%(email)s no longer gets the replies.")
+                         % {"email": email.strip()})
+    return redirect(_ticket_url(number) + "#copies")

@@ -85,6 +85,17 @@ def _text(kind: str, data: dict, name: str, actor_is_staff: bool) -> tuple[str, 
     if kind == Kind.MERGED_IN:
         return _("Request #%(number)s merged into this one") % {
             "number": data.get("number", "?")}, name
+    if kind == Kind.FOLLOWED:
+        return _("%(name)s follows the request") % {"name": name}, ""
+    if kind == Kind.UNFOLLOWED:
+        return _("%(name)s no longer follows the request") % {"name": name}, ""
+    if kind == Kind.CC_ADDED:
+        return _("Added in copy: %(email)s") % {"email": data.get("email", "?")}, name
+    if kind == Kind.CC_REMOVED:
+        return _("Removed from copy: %(email)s") % {"email": data.get("email", "?")}, name
+    if kind == Kind.MAIL_RETRIED:
+        to = ", ".join(data.get("to") or []) or "?"
+        return _("Mail to %(to)s sent again") % {"to": to}, name
     if kind == Kind.RATED:
         if data.get("value") == Rating.Value.BAD:
             return _("Client rated an answer: bad"), ""

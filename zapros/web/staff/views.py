@@ -195,7 +195,19 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
         "response_templates": (
             list(policies.visible_templates(user).only("pk", "title")) if form else []
         ),
+        **audience(user, ticket),
     })
+
+
+def audience(user, ticket) -> dict:
+    """Followers, copy addresses and failed mail: three queries whatever their number."""
+    followers = selectors.followers(user, ticket)
+    return {
+        "followers": followers,
+        "following": any(follower.user_id == user.pk for follower in followers),
+        "cc_addresses": selectors.copy_addresses(user, ticket),
+        "failed_mails": selectors.failed_mails(user, ticket),
+    }
 
 
 @staff_member_required
@@ -363,3 +375,41 @@ def transfer(request, number: int):
     return perform(request, number,
                    lambda: services.transfer(request.user, number, **form.target_kwargs()),
                    _("Request copied to %(target)s.") % {"target": form.target_label()})
+
+
+@staff_member_required
+@require_POST
+def follow(request, number: int):
+    return perform(request, number, lambda: services.follow(request.user, number),
+                   _("You follow the request: its conversation comes to you by mail."))
+
+
+@staff_member_required
+@require_POST
+def unfollow(request, number: int):
+    return perform(request, number, lambda: services.unfollow(request.user, number),
+                   _("You no longer follow the request."))
+
+
+@staff_member_required
+@require_POST
+def cc_add(request, number: int):
+    email = request.POST.get("email", "")
+    return perform(request, number, lambda: services.add_cc(request.user, number, email),
+                   _("%(email)s gets the replies in copy.") % {"email": email.strip()})
+
+
+@staff_member_required
+@require_POST
+def cc_remove(request, number: int):
+    email = request.POST.get("email", "")
+    return perform(request, number, lambda: services.remove_cc(request.user, number, email),
+                   _("%(email)s no longer gets the replies.") % {"email": email.strip()})
+
+
+@staff_member_required
+@require_POST
+def retry_mail(request, number: int, mail_id: int):
+    return perform(request, number,
+                   lambda: services.retry_mail(request.user, number, mail_id),
+                   _("The mail is queued to be sent again."))
