@@ -22,7 +22,7 @@ LAYERS = {
     "mail": 3, "importers": 3, "reports": 3, "demo": 3, "api": 3, "web": 3,
 }
 INTERFACES = {"web", "api"}
-PURE_MODULES = ["zapros.tickets.states"]
+PURE_MODULES = ["zapros.tickets.states", "zapros.mail.parsing"]
 # Tests of the whole project (this directory) stand outside the graph, like config/.
 OUTSIDE = {"tests"}
 

@@ -1,6 +1,7 @@
 """Every operation on a ticket. Views, the API, mail, tasks and importers call these."""
 
 from .creation import open_ticket
+from .email import open_ticket_from_email, reply_from_email
 from .holding import reassign, take, unlock
 from .lifecycle import (
     archive,
@@ -25,7 +26,7 @@ from .transfer import transfer
 
 __all__ = [
     "archive", "client_reply", "client_resolve", "comment", "create_template",
-    "deactivate_template", "freeze", "mark_seen", "open_ticket", "rate", "reassign",
-    "render_template", "resolve", "respond", "resume", "save_parameters", "take", "transfer",
-    "unlock", "update_template",
+    "deactivate_template", "freeze", "mark_seen", "open_ticket", "open_ticket_from_email",
+    "rate", "reassign", "render_template", "reply_from_email", "resolve", "respond", "resume",
+    "save_parameters", "take", "transfer", "unlock", "update_template",
 ]
