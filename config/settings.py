@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "zapros.diagnostics",
     "zapros.notify",
     "zapros.tickets",
+    "zapros.mail",
     "zapros.api",
     "zapros.web",
     "zapros.demo",
@@ -183,7 +184,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 ZAPROS_ATTACHMENT_MAX_BYTES = int(env("ZAPROS_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 ZAPROS_ATTACHMENT_EXTENSIONS = env_list(
-    "ZAPROS_ATTACHMENT_EXTENSIONS", "png,gif,jpg,jpeg,pdf,txt,log"
+    "ZAPROS_ATTACHMENT_EXTENSIONS", "png,gif,jpg,jpeg,pdf,txt,log,eml"
 )
 ZAPROS_QUEUE_PAGE_SIZE = int(env("ZAPROS_QUEUE_PAGE_SIZE", "50"))
 ZAPROS_TICKET_NUMBER_START = int(env("ZAPROS_TICKET_NUMBER_START", "1001"))
@@ -244,6 +245,18 @@ ZAPROS_MAIL_RETRY_MAX_SECONDS = int(env("ZAPROS_MAIL_RETRY_MAX_SECONDS", str(6 *
 ZAPROS_MAIL_CLAIM_SECONDS = int(env("ZAPROS_MAIL_CLAIM_SECONDS", "600"))
 # How many copy (Cc) addresses a client may add to one request.
 ZAPROS_TICKET_CC_MAX = int(env("ZAPROS_TICKET_CC_MAX", "10"))
+
+# Incoming mail (zapros.mail). The key encrypts gateway passwords (a Fernet key; with DEBUG and
+# no key, one is derived from SECRET_KEY). A sender who sends more than FLOOD_LIMIT mails in
+# FLOOD_WINDOW minutes is throttled. A mail larger than MAX_BYTES keeps its text and loses the
+# files past the limit; each file is also held to ZAPROS_ATTACHMENT_MAX_BYTES.
+ZAPROS_MAIL_KEY = env("ZAPROS_MAIL_KEY")
+ZAPROS_MAIL_FLOOD_LIMIT = int(env("ZAPROS_MAIL_FLOOD_LIMIT", "20"))
+ZAPROS_MAIL_FLOOD_WINDOW = int(env("ZAPROS_MAIL_FLOOD_WINDOW", "10"))
+ZAPROS_MAIL_MAX_BYTES = int(env("ZAPROS_MAIL_MAX_BYTES", str(25 * 1024 * 1024)))
+ZAPROS_MAIL_TIMEOUT = int(env("ZAPROS_MAIL_TIMEOUT", "30"))
+ZAPROS_MAIL_TEST_TIMEOUT = int(env("ZAPROS_MAIL_TEST_TIMEOUT", "5"))
+ZAPROS_MAIL_BATCH = int(env("ZAPROS_MAIL_BATCH", "500"))
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 POSTGRES_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/zapros}"
 if [ -n "${CI:-}" ] && [ "${CI}" != "false" ] && [ "${CI}" != "0" ]; then
-    export ZAPROS_REQUIRE_POSTGRES=1 ZAPROS_REQUIRE_BROWSER=1
+    export ZAPROS_REQUIRE_POSTGRES=1 ZAPROS_REQUIRE_BROWSER=1 ZAPROS_REQUIRE_MAIL=1
 fi
 
 step() { printf '\n==> %s\n' "$*"; }

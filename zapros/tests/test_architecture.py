@@ -23,7 +23,7 @@ LAYERS = {
 }
 INTERFACES = {"web", "api"}
 PURE_MODULES = ["zapros.tickets.states", "zapros.core.hostnames", "zapros.diagnostics.whois",
-                "zapros.diagnostics.dnslookup"]
+                "zapros.diagnostics.dnslookup", "zapros.mail.parsing"]
 # Tests of the whole project (this directory) stand outside the graph, like config/.
 OUTSIDE = {"tests"}
 

@@ -3,6 +3,7 @@
 from .creation import open_ticket
 from .diagnostics import dns_lookup, whois_lookup
 from .editing import edit_message
+from .email import open_ticket_from_email, reply_from_email
 from .followers import add_cc, follow, remove_cc, retry_mail, unfollow
 from .holding import reassign, take, unlock
 from .lifecycle import (
@@ -29,8 +30,8 @@ from .transfer import transfer
 
 __all__ = [
     "add_cc", "archive", "client_reply", "client_resolve", "comment", "create_template",
-    "deactivate_template", "dns_lookup", "edit_message", "follow", "freeze", "mark_seen",
-    "merge", "open_ticket", "rate", "reassign", "remove_cc", "render_template", "resolve",
-    "respond", "resume", "retry_mail", "save_parameters", "split", "take", "transfer",
-    "unfollow", "unlock", "update_template", "whois_lookup",
+    "deactivate_template", "dns_lookup", "edit_message", "follow", "freeze", "mark_seen", "merge",
+    "open_ticket", "open_ticket_from_email", "rate", "reassign", "remove_cc", "render_template",
+    "reply_from_email", "resolve", "respond", "resume", "retry_mail", "save_parameters", "split",
+    "take", "transfer", "unfollow", "unlock", "update_template", "whois_lookup"
 ]

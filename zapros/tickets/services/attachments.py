@@ -34,7 +34,10 @@ EXTENSION_TYPES = {
     "pdf": "application/pdf",
     "txt": "text/plain",
     "log": "text/plain",
+    "eml": "message/rfc822",
 }
+# A saved mail is text to the sniffer; its name says which kind of text.
+TEXT_KINDS = frozenset({"text/plain", "message/rfc822"})
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,8 @@ def prepare_uploads(files) -> list[PreparedUpload]:
                 field="attachments",
             )
         content_type = sniff(content)
+        if content_type == "text/plain" and EXTENSION_TYPES[extension] in TEXT_KINDS:
+            content_type = EXTENSION_TYPES[extension]
         if content_type != EXTENSION_TYPES[extension]:
             raise ValidationFailed(
                 _("“%(name)s” does not contain what its name says.") % {"name": name},

@@ -2,7 +2,7 @@ from django.urls import path
 
 from zapros.web import converters  # noqa: F401  (registers <ticket:…>)
 
-from . import diagnostics, history, response_templates, views
+from . import diagnostics, history, mail, response_templates, views
 
 urlpatterns = [
     path("", views.queue, name="queue"),
@@ -37,4 +37,12 @@ urlpatterns = [
          name="template_edit"),
     path("templates/<int:template_id>/deactivate/", response_templates.template_deactivate,
          name="template_deactivate"),
+    path("incoming/", mail.incoming_list, name="incoming"),
+    path("incoming/<int:mail_id>/", mail.incoming_mail, name="incoming_mail"),
+    path("gateways/", mail.gateway_list, name="gateways"),
+    path("gateways/new/", mail.gateway_edit, name="gateway_new"),
+    path("gateways/<int:gateway_id>/", mail.gateway_detail, name="gateway"),
+    path("gateways/<int:gateway_id>/edit/", mail.gateway_edit, name="gateway_edit"),
+    path("gateways/<int:gateway_id>/test/", mail.gateway_test, name="gateway_test"),
+    path("gateways/<int:gateway_id>/poll/", mail.gateway_poll, name="gateway_poll"),
 ]

@@ -1,0 +1,212 @@
+"""Talking to mailboxes: IMAP and POP3, over SSL/TLS, STARTTLS or plain text.
+
+A mailbox hands out the keys of the unread mail, the raw bytes of one mail, and marks a mail
+as handled (IMAP ``\\Seen``; POP3 ``DELE`` in delete mode). Marking is a separate step that
+the poller takes only after the import committed. Every failure comes out as
+:class:`MailboxError` carrying the server's own words.
+"""
+
+import contextlib
+import imaplib
+import poplib
+import socket
+import ssl
+from dataclasses import dataclass
+
+
+class MailboxError(Exception):
+    """The server refused, could not be reached, or stopped answering."""
+
+
+def _words(error: BaseException) -> str:
+    if isinstance(error, socket.timeout | TimeoutError):
+        return "timed out"
+    text = error.args[0] if error.args else error
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = str(text) or error.__class__.__name__
+    if isinstance(error, ConnectionRefusedError):
+        text = f"connection refused ({text})"
+    return text[:1000]
+
+
+ERRORS = (imaplib.IMAP4.error, poplib.error_proto, OSError, EOFError, ssl.SSLError)
+
+
+@dataclass(frozen=True)
+class Account:
+    protocol: str      # "imap" or "pop3"
+    host: str
+    port: int
+    security: str      # "ssl", "starttls" or "none"
+    login: str
+    password: str
+    folder: str = "INBOX"
+    delete: bool = False   # POP3: delete handled mail
+    address: str = ""      # IMAP: search only mail that names this address
+
+
+def open_mailbox(account: Account, *, timeout: float):
+    box = ImapBox(account, timeout) if account.protocol == "imap" else Pop3Box(account, timeout)
+    try:
+        box.open()
+    except ERRORS as error:
+        box.close()
+        raise MailboxError(_words(error)) from error
+    return box
+
+
+class ImapBox:
+    def __init__(self, account: Account, timeout: float):
+        self.account = account
+        self.timeout = timeout
+        self.conn: imaplib.IMAP4 | None = None
+        self.total = 0
+
+    def open(self) -> None:
+        a = self.account
+        context = ssl.create_default_context()
+        if a.security == "ssl":
+            self.conn = imaplib.IMAP4_SSL(a.host, a.port, ssl_context=context,
+                                          timeout=self.timeout)
+        else:
+            self.conn = imaplib.IMAP4(a.host, a.port, timeout=self.timeout)
+            if a.security == "starttls":
+                self.conn.starttls(ssl_context=context)
+        _no_delay(self.conn.sock)
+        self.conn.login(a.login, a.password)
+        status, data = self.conn.select(_quote(a.folder or "INBOX"))
+        if status != "OK":
+            raise MailboxError(_words(imaplib.IMAP4.error(data[0] if data else status)))
+        self.total = int(data[0] or 0) if data and data[0] else 0
+
+    def unseen(self, known=frozenset()) -> list[str]:
+        criteria = ["UNSEEN"]
+        if self.account.address:
+            address = _quote(self.account.address)
+            criteria += ["OR", "TO", address, "CC", address]
+        data = self._call("uid", "SEARCH", *criteria)
+        return [uid.decode() for uid in (data[0] or b"").split()]
+
+    def fetch(self, key: str) -> bytes:
+        # PEEK: reading a mail must not mark it as read; that happens after the import.
+        data = self._call("uid", "FETCH", key, "(BODY.PEEK[])")
+        for item in data:
+            if isinstance(item, tuple) and len(item) == 2:
+                return item[1]
+        raise MailboxError(f"the server sent no mail for UID {key}")
+
+    def done(self, key: str) -> None:
+        self._call("uid", "STORE", key, "+FLAGS.SILENT", r"(\Seen)")
+
+    def finish(self) -> None:
+        """Nothing to commit on IMAP: flags are stored as they are set."""
+
+    def close(self) -> None:
+        if self.conn is None:
+            return
+        try:
+            if self.conn.state == "SELECTED":
+                self.conn.close()
+            self.conn.logout()
+        except ERRORS:
+            with contextlib.suppress(ERRORS):
+                self.conn.shutdown()
+        self.conn = None
+
+    def _call(self, name: str, *args):
+        try:
+            status, data = getattr(self.conn, name)(*args)
+        except ERRORS as error:
+            raise MailboxError(_words(error)) from error
+        if status != "OK":
+            raise MailboxError(_words(imaplib.IMAP4.error(data[0] if data else status)))
+        return data
+
+
+def _no_delay(sock) -> None:
+    """Small commands go out at once: without this, each command-and-answer round trip can
+    wait for a delayed acknowledgement (tens of milliseconds per mail)."""
+    with contextlib.suppress(OSError, AttributeError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class Pop3Box:
+    def __init__(self, account: Account, timeout: float):
+        self.account = account
+        self.timeout = timeout
+        self.conn: poplib.POP3 | None = None
+        self.numbers: dict[str, int] = {}
+        self.total = 0
+
+    def open(self) -> None:
+        a = self.account
+        context = ssl.create_default_context()
+        if a.security == "ssl":
+            self.conn = poplib.POP3_SSL(a.host, a.port, timeout=self.timeout, context=context)
+        else:
+            self.conn = poplib.POP3(a.host, a.port, timeout=self.timeout)
+            if a.security == "starttls":
+                self.conn.stls(context=context)
+        _no_delay(self.conn.sock)
+        self.conn.user(a.login)
+        self.conn.pass_(a.password)
+        self.total = self.conn.stat()[0]
+
+    def unseen(self, known=frozenset()) -> list[str]:
+        """UIDLs not in ``known``, the ones this gateway already handled."""
+        try:
+            _response, lines, _octets = self.conn.uidl()
+        except ERRORS as error:
+            raise MailboxError(_words(error)) from error
+        keys = []
+        for line in lines:
+            number, _space, uidl = line.decode("utf-8", "replace").partition(" ")
+            self.numbers[uidl] = int(number)
+            if uidl not in known:
+                keys.append(uidl)
+        return keys
+
+    def fetch(self, key: str) -> bytes:
+        try:
+            _response, lines, _octets = self.conn.retr(self.numbers[key])
+        except ERRORS as error:
+            raise MailboxError(_words(error)) from error
+        return b"\r\n".join(lines) + b"\r\n"
+
+    def done(self, key: str) -> None:
+        if self.account.delete:
+            try:
+                self.conn.dele(self.numbers[key])
+            except ERRORS as error:
+                raise MailboxError(_words(error)) from error
+
+    def finish(self) -> None:
+        """QUIT commits the deletions; a dropped connection undoes them (the UIDLs are
+        remembered, so nothing is imported twice)."""
+        try:
+            self.conn.quit()
+        except ERRORS as error:
+            raise MailboxError(_words(error)) from error
+        finally:
+            self.conn = None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(ERRORS):
+                self.conn.close()
+            self.conn = None
+
+
+def check(account: Account, *, timeout: float) -> int:
+    """Log in and out again; the number of messages in the mailbox (folder). Raises
+    MailboxError with the server's words."""
+    box = open_mailbox(account, timeout=timeout)
+    try:
+        return box.total
+    finally:
+        box.close()

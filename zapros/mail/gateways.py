@@ -1,0 +1,101 @@
+"""Managing mail gateways: administrators only. Passwords are stored encrypted."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from zapros.accounts.models import Role, User
+from zapros.core.errors import NotFound, ValidationFailed
+
+from . import fetching, polling, secrets, tasks
+from .models import InboundMail, MailGateway
+
+FIELDS = ("name", "protocol", "host", "port", "security", "login", "folder", "address",
+          "department", "poll_interval", "enabled", "pop3_mode")
+
+
+def is_admin(user: User) -> bool:
+    return user.is_authenticated and user.is_active and user.role == Role.ADMIN
+
+
+def visible_gateways(user: User) -> QuerySet[MailGateway]:
+    if not is_admin(user):
+        return MailGateway.objects.none()
+    return MailGateway.objects.select_related("department")
+
+
+def access_gateway(user: User, gateway_id) -> MailGateway:
+    """The gateway for an administrator; NotFound for anyone else and for a missing one."""
+    try:
+        gateway_id = int(gateway_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    gateway = visible_gateways(user).filter(pk=gateway_id).first()
+    if gateway is None:
+        raise NotFound(_("There is no such mail gateway."))
+    return gateway
+
+
+def save_gateway(actor: User, gateway_id: int | None = None, *, password: str = "",
+                 **values) -> MailGateway:
+    """Create a gateway (``gateway_id`` None) or change one. An empty ``password`` keeps the
+    stored one; a new gateway needs one. Raises ValidationFailed naming the field."""
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Unknown field."), field=sorted(unknown)[0])
+    if gateway_id is None:
+        if not is_admin(actor):
+            raise NotFound()
+        gateway = MailGateway()
+        if not password:
+            raise ValidationFailed(_("Enter the mailbox password."), field="password")
+    else:
+        gateway = access_gateway(actor, gateway_id)
+    for name, value in values.items():
+        setattr(gateway, name, value)
+    gateway.address = (gateway.address or "").strip().lower()
+    if password:
+        gateway.password_encrypted = secrets.encrypt(password)
+    try:
+        gateway.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ValidationFailed(messages[0], field=field) from None
+    if not 1 <= gateway.port <= 65535:
+        raise ValidationFailed(_("Enter a port between 1 and 65535."), field="port")
+    if not 1 <= gateway.poll_interval <= 1440:
+        raise ValidationFailed(_("Poll every 1 to 1440 minutes."), field="poll_interval")
+    with transaction.atomic():
+        gateway.save()
+    return gateway
+
+
+def test_connection(actor: User, gateway_id) -> str:
+    """Log in to the gateway's mailbox with a short timeout. Returns what the mailbox holds;
+    raises ValidationFailed with the server's own words when it refuses."""
+    gateway = access_gateway(actor, gateway_id)
+    try:
+        count = fetching.check(polling.account(gateway),
+                               timeout=settings.ZAPROS_MAIL_TEST_TIMEOUT)
+    except fetching.MailboxError as error:
+        raise ValidationFailed(
+            _("The connection failed: %(error)s") % {"error": error}, field="connection"
+        ) from None
+    return _("The connection works: %(count)d messages in the mailbox.") % {"count": count}
+
+
+def poll_now(actor: User, gateway_id) -> None:
+    """Queue a poll of the gateway at once, whatever its interval."""
+    gateway = access_gateway(actor, gateway_id)
+    tasks.poll_gateway(gateway.pk)
+
+
+def skipped_log(gateway: MailGateway, limit: int = 50) -> QuerySet[InboundMail]:
+    """The latest auto-replies, bounces and throttled mails of a gateway."""
+    return InboundMail.objects.filter(
+        gateway=gateway,
+        status__in=[InboundMail.Status.AUTO_REPLY, InboundMail.Status.BOUNCE,
+                    InboundMail.Status.THROTTLED],
+    ).order_by("-received_at", "-id")[:limit]

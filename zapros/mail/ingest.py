@@ -1,0 +1,214 @@
+"""One received mail in, one decision out: a new request, a reply, the Incoming inbox, or a
+logged skip. Each mail is kept once (``InboundMail.key`` is unique), with its raw .eml.
+
+The sender is the From address (never Reply-To, which anyone can set). A reply is recognised
+by the request's tag in the subject (``[#1024]``) or by In-Reply-To/References naming a mail
+of the request, and only when the request is the sender's own.
+"""
+
+import logging
+import re
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.defaultfilters import filesizeformat
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from zapros.accounts.models import Role
+from zapros.clients.models import Client
+from zapros.core import clock
+from zapros.core.errors import DomainError, ValidationFailed
+from zapros.tickets import services
+from zapros.tickets.models import Message, Ticket
+from zapros.tickets.services.attachments import prepare_uploads
+
+from . import parsing
+from .models import InboundMail, MailGateway
+
+log = logging.getLogger(__name__)
+
+Status = InboundMail.Status
+
+# What the poller does with a mail after :func:`receive`: every outcome but NOT_OURS marks it.
+NOT_OURS = "not_ours"
+DUPLICATE = "duplicate"
+
+TAG_RE = re.compile(r"\[#(\d{1,18})\]")
+
+COUNTERS = {
+    Status.TICKET: "imported_count",
+    Status.REPLY: "imported_count",
+    Status.INCOMING: "incoming_count",
+    Status.AUTO_REPLY: "auto_count",
+    Status.BOUNCE: "auto_count",
+    Status.THROTTLED: "throttled_count",
+}
+
+
+def receive(gateway: MailGateway, raw: bytes) -> str:
+    """Import one raw mail through ``gateway``; returns the status it got, DUPLICATE when it
+    was imported before, or NOT_OURS when it is not addressed to the gateway (nothing kept).
+
+    The mail row, its raw file and whatever it becomes (ticket, message) commit together; a
+    second import of the same mail, even a concurrent one, stops at the unique key.
+    """
+    mail = parsing.parse(raw)
+    if not mail.is_addressed_to(gateway.address):
+        return NOT_OURS
+    if InboundMail.objects.filter(key=mail.key).exists():
+        _count(gateway, "duplicate_count")
+        return DUPLICATE
+    storage_key = uuid.uuid4().hex
+    record = InboundMail(
+        gateway=gateway, key=mail.key, message_id=mail.message_id[:255],
+        sender=mail.from_address[:254], sender_name=mail.from_name[:200],
+        subject=mail.subject[:255], received_at=clock.now(), storage_key=storage_key,
+        size=len(raw),
+    )
+    record.raw.save(storage_key, ContentFile(raw), save=False)
+    try:
+        with transaction.atomic():
+            record.status, record.reason = Status.INCOMING, ""
+            record.save()
+            _route(gateway, record, mail)
+            record.save(update_fields=["status", "reason", "ticket", "ticket_message"])
+            counter = COUNTERS.get(record.status)
+            if counter:
+                _count(gateway, counter)
+    except IntegrityError:
+        record.raw.storage.delete(record.raw.name)
+        if InboundMail.objects.filter(key=mail.key).exists():
+            _count(gateway, "duplicate_count")
+            return DUPLICATE
+        raise
+    except BaseException:
+        record.raw.storage.delete(record.raw.name)
+        raise
+    return record.status
+
+
+def _count(gateway: MailGateway, counter: str) -> None:
+    MailGateway.objects.filter(pk=gateway.pk).update(**{counter: F(counter) + 1})
+
+
+def _route(gateway: MailGateway, record: InboundMail, mail: parsing.ParsedMail) -> None:
+    if mail.auto:
+        record.status = Status.BOUNCE if mail.auto == parsing.BOUNCE else Status.AUTO_REPLY
+        record.reason = mail.auto_reason[:255]
+        return
+    if mail.is_empty:
+        record.status = Status.EMPTY
+        return
+    if _floods(mail.from_address, record.pk):
+        record.status = Status.THROTTLED
+        record.reason = _("More than %(limit)d mails in %(minutes)d minutes.") % {
+            "limit": settings.ZAPROS_MAIL_FLOOD_LIMIT,
+            "minutes": settings.ZAPROS_MAIL_FLOOD_WINDOW,
+        }
+        return
+    client = find_client(mail.from_address)
+    if client is None:
+        record.status = Status.INCOMING
+        return
+    try:
+        with transaction.atomic():
+            ticket = find_thread(client, mail)
+            if ticket is not None:
+                message = file_reply(client.user, ticket.number, mail)
+                record.status, record.ticket, record.ticket_message = Status.REPLY, ticket, message
+            else:
+                ticket = file_ticket(client.user, client, gateway, mail)
+                record.status, record.ticket = Status.TICKET, ticket
+                record.ticket_message = ticket.messages.order_by("id").first()
+    except DomainError as error:
+        # The client cannot write here (an inactive account, say): a person decides.
+        record.status, record.reason = Status.INCOMING, str(error.message)[:255]
+
+
+def _floods(sender: str, exclude_pk: int) -> bool:
+    if not sender:
+        return False
+    since = clock.now() - timedelta(minutes=settings.ZAPROS_MAIL_FLOOD_WINDOW)
+    recent = InboundMail.objects.filter(sender=sender, received_at__gte=since).exclude(
+        pk=exclude_pk)
+    return recent.count() >= settings.ZAPROS_MAIL_FLOOD_LIMIT
+
+
+def find_client(address: str) -> Client | None:
+    if not address:
+        return None
+    return (
+        Client.objects.select_related("user")
+        .filter(user__email__iexact=address, user__role=Role.CLIENT, user__is_active=True)
+        .first()
+    )
+
+
+def find_thread(client: Client, mail: parsing.ParsedMail) -> Ticket | None:
+    """The client's request this mail answers: by the tag in the subject, then by the mails
+    it names in In-Reply-To/References (stored with or without angle brackets)."""
+    for match in TAG_RE.finditer(mail.subject):
+        ticket = Ticket.objects.filter(number=int(match.group(1)), client=client).first()
+        if ticket is not None:
+            return ticket
+    ids = mail.thread_ids[:50]
+    if not ids:
+        return None
+    forms = ids + [mid.strip("<>") for mid in ids]
+    message = (
+        Message.objects.filter(email_message_id__in=forms, ticket__client=client)
+        .select_related("ticket").order_by("-id").first()
+    )
+    return message.ticket if message else None
+
+
+def file_ticket(actor, client: Client, gateway: MailGateway, mail: parsing.ParsedMail) -> Ticket:
+    files, notes = usable_files(mail.parts)
+    return services.open_ticket_from_email(
+        actor, client_id=client.pk, department_id=gateway.department_id, subject=mail.subject,
+        body=mail.text, files=files, email_message_id=mail.message_id, notes=notes,
+    )
+
+
+def file_reply(actor, number: int, mail: parsing.ParsedMail) -> Message:
+    files, notes = usable_files(mail.parts)
+    return services.reply_from_email(
+        actor, number, body=mail.text, files=files, email_message_id=mail.message_id,
+        notes=notes,
+    )
+
+
+def usable_files(parts: list[parsing.Part]) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The files that pass the portal's rules (size, kind) and fit the mail's limit, and a
+    note for each one left out. Notes are written in the site's language."""
+    part_limit = settings.ZAPROS_ATTACHMENT_MAX_BYTES
+    mail_limit = settings.ZAPROS_MAIL_MAX_BYTES
+    files, notes, total = [], [], 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for part in parts:
+            name = part.name
+            if part.size > part_limit:
+                notes.append(_("“%(name)s” (%(size)s) was not imported: larger than %(limit)s.")
+                             % {"name": name, "size": filesizeformat(part.size),
+                                "limit": filesizeformat(part_limit)})
+                continue
+            if total + part.size > mail_limit:
+                notes.append(_("“%(name)s” (%(size)s) was not imported: the mail's files "
+                               "exceed %(limit)s.")
+                             % {"name": name, "size": filesizeformat(part.size),
+                                "limit": filesizeformat(mail_limit)})
+                continue
+            try:
+                prepare_uploads([(name, part.content)])
+            except ValidationFailed as error:
+                notes.append(_("A file was not imported: %(reason)s")
+                             % {"reason": error.message})
+                continue
+            files.append((name, part.content))
+            total += part.size
+    return files, notes

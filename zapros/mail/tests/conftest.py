@@ -1,0 +1,58 @@
+"""Fixtures of the mail channel: a gateway on the reference cast, and a real Dovecot.
+
+Dovecot runs once per test session (see ``zapros.mail.dovecot``); each test gets mailboxes of
+its own. Without Dovecot the tests that need it are skipped, unless ZAPROS_REQUIRE_MAIL=1
+(CI), which makes them fail instead.
+"""
+
+import os
+
+import pytest
+from cryptography.fernet import Fernet
+
+from zapros.mail import dovecot, secrets
+from zapros.mail.models import MailGateway
+
+from .corpus import GATEWAY
+
+
+@pytest.fixture(autouse=True)
+def _mail_key(settings):
+    settings.ZAPROS_MAIL_KEY = Fernet.generate_key().decode()
+
+
+def make_gateway(department, *, address=GATEWAY, password="secret", **fields) -> MailGateway:
+    values = dict(name=f"Gateway {address}", protocol="imap", host="127.0.0.1", port=1,
+                  security="none", login="nobody", folder="INBOX")
+    values.update(fields)
+    return MailGateway.objects.create(
+        address=address, department=department,
+        password_encrypted=secrets.encrypt(password), **values,
+    )
+
+
+@pytest.fixture
+def gateway(cast) -> MailGateway:
+    return make_gateway(cast.tech)
+
+
+@pytest.fixture(scope="session")
+def dovecot_server():
+    if not dovecot.available():
+        message = "Dovecot is not installed (Debian: dovecot-imapd dovecot-pop3d)"
+        if os.environ.get("ZAPROS_REQUIRE_MAIL") == "1":
+            pytest.fail(f"{message}, and ZAPROS_REQUIRE_MAIL=1 requires the mail tests.")
+        pytest.skip(message)
+    server = dovecot.Dovecot().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def mail_server(dovecot_server):
+    """The running Dovecot; started again if a test stopped it."""
+    if dovecot_server.process is None:
+        dovecot_server.start(keep_ports=True)
+    yield dovecot_server
+    if dovecot_server.process is None:
+        dovecot_server.start(keep_ports=True)

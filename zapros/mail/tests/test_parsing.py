@@ -1,0 +1,110 @@
+"""The parser on the generated corpus: no database, no server."""
+
+import pytest
+
+from zapros.mail import parsing
+
+from .corpus import CORPUS, GATEWAY, plain
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_every_corpus_mail_parses_as_expected(name):
+    case = CORPUS[name]
+    mail = parsing.parse(case.raw)
+    if case.text:
+        assert case.text in mail.text
+    if case.subject:
+        assert mail.subject == case.subject
+    if case.from_name:
+        assert mail.from_name == case.from_name
+    if case.html:
+        assert mail.html
+    assert "\ufffd" not in mail.text + mail.subject + mail.from_name
+    assert set(case.files) <= {part.name for part in mail.parts}
+    assert len(mail.parts) == len(case.files) + case.notes
+    expected_auto = {"auto_reply": parsing.AUTO_REPLY, "bounce": parsing.BOUNCE}
+    assert mail.auto == expected_auto.get(case.status, "")
+    assert mail.is_empty == (case.status == "empty")
+    assert mail.is_addressed_to(GATEWAY) == (case.status != "not_ours")
+
+
+def test_html_is_sanitised_for_display_and_turned_into_text():
+    mail = parsing.parse(CORPUS["html_only"].raw)
+    assert "<script" not in mail.html and "onerror" not in mail.html
+    assert "<b>team</b>" in mail.html
+    assert "alert" not in mail.text and "color:red" not in mail.text
+    assert mail.text == "Hello team,\n\nthe site is down."
+
+
+def test_sender_is_the_from_address_never_reply_to():
+    mail = parsing.parse(CORPUS["spoofed_reply_to"].raw)
+    assert mail.from_address == "stranger@example.org"
+    assert mail.reply_to == "alice@example.com"
+
+
+def test_a_mail_without_message_id_is_keyed_by_its_content():
+    raw = CORPUS["no_message_id"].raw
+    mail = parsing.parse(raw)
+    assert mail.message_id == ""
+    assert mail.key == parsing.parse(raw).key
+    assert mail.key.startswith("sha256:")
+    assert parsing.parse(raw + b"more").key != mail.key
+
+
+def test_message_id_and_thread_headers_keep_their_brackets():
+    mail = parsing.parse(CORPUS["reply_by_header"].raw)
+    assert mail.message_id.startswith("<") and mail.message_id.endswith(">")
+    assert mail.thread_ids == ["<sent-by-zapros-1@zapros.test>", "<older@x>"]
+
+
+def test_inline_cid_image_is_kept_as_a_named_file():
+    part = parsing.parse(CORPUS["cid_image"].raw).parts[0]
+    assert (part.name, part.content_type, part.content_id, part.inline) == (
+        "screen.png", "image/png", "shot1", True)
+
+
+def test_forwarded_message_becomes_an_eml_file_with_its_headers():
+    part = parsing.parse(CORPUS["forwarded"].raw).parts[0]
+    assert part.name == "Outage notice.eml"
+    assert part.content.startswith(b"From: noc@isp.example")
+    assert b"Original words" in part.content
+
+
+@pytest.mark.parametrize("raw", [
+    b"",
+    b"garbage without headers",
+    b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n",
+    b"From: <>\r\nTo: \r\nSubject: =?x-bad?Q?abc?=\r\n\r\nbody",
+    b"Content-Type: text/plain; charset=\"\"\r\n\r\n\xff\xfe\x00broken",
+])
+def test_garbage_never_crashes(raw):
+    mail = parsing.parse(raw)
+    assert isinstance(mail.text, str)
+
+
+@pytest.mark.parametrize(("text", "head"), [
+    ("Fixed now.\n\nOn Mon, 3 Mar 2025, John <j@x> wrote:\n> old\n> older", "Fixed now.\n\n"),
+    ("Thanks\n-----Original Message-----\nFrom: a\nSent: b\n\nold", "Thanks\n"),
+    ("Спасибо\n\n3 марта 2025 г., Джон писал(а):\n> старое", "Спасибо\n\n"),
+    ("Top\n\n> quoted\n> lines\n", "Top\n\n"),
+    ("Thanks\n\nFrom: Support <s@x>\nSent: Monday\nTo: me\n\nold", "Thanks\n\n"),
+])
+def test_quoted_history_is_split_off_and_nothing_is_lost(text, head):
+    shown, quoted = parsing.split_quoted(text)
+    assert shown == head
+    assert shown + quoted == text
+
+
+@pytest.mark.parametrize("text", [
+    "No quote at all",
+    "> a quote first\nthen my answer below it",
+    "Line\n> quoted in the middle\nand more text",
+])
+def test_text_without_trailing_history_is_left_whole(text):
+    assert parsing.split_quoted(text) == (text, "")
+
+
+def test_declared_charsets_are_honoured():
+    for charset in ("koi8-r", "windows-1251", "iso-8859-5", "utf-8"):
+        mail = parsing.parse(plain("Привет, мир", charset=charset))
+        assert mail.text == "Привет, мир"
