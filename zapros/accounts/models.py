@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -63,6 +64,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # Staff search finds a client by name in any case (tickets.search).
+        indexes = [models.Index(Upper("name"), name="user_name_upper")]
 
     def __str__(self):
         return self.name or self.email

@@ -5,7 +5,7 @@ from ninja import NinjaAPI
 
 from . import errors
 from .auth import SessionAuth, TokenAuth
-from .routers import account, diagnostics, followers, incoming, templates, tickets
+from .routers import account, diagnostics, followers, incoming, search, templates, tickets
 
 DESCRIPTION = """
 The operations of the Zapros portal and workspace for integrations.
@@ -34,3 +34,4 @@ api.add_router("", templates.router)
 api.add_router("", diagnostics.router)
 api.add_router("", followers.router)
 api.add_router("", incoming.router)
+api.add_router("", search.router)

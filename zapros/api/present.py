@@ -47,6 +47,30 @@ def ticket_detail(user: User, ticket: Ticket):
     )
 
 
+def search_result(user: User, result) -> schemas.SearchOut:
+    """A ``tickets.search.SearchResult`` in the caller's shape: clients get client hits only,
+    which have no field for internal text."""
+    if policies.is_staff_viewer(user):
+        items = [
+            schemas.StaffSearchHit(
+                ticket=schemas.StaffTicketItem(**_staff_fields(hit.ticket)),
+                subject_html=hit.subject, snippet_html=hit.snippet,
+                internal_snippet_html=hit.internal_snippet, rank=hit.rank,
+            ) for hit in result.hits
+        ]
+        clients = [schemas.ClientRefOut(id=c.pk, email=c.email, name=c.name)
+                   for c in result.clients]
+    else:
+        items = [
+            schemas.ClientSearchHit(
+                ticket=schemas.ClientTicketItem(**_client_fields(hit.ticket)),
+                subject_html=hit.subject, snippet_html=hit.snippet,
+            ) for hit in result.hits
+        ]
+        clients = []
+    return schemas.SearchOut(kind=result.kind, items=items, clients=clients, more=result.more)
+
+
 def messages(user: User, ticket: Ticket) -> list:
     shape = _staff_message if policies.is_staff_viewer(user) else _client_message
     return [shape(m) for m in _conversation(user, ticket)]

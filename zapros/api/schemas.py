@@ -280,3 +280,46 @@ class MeOut(Schema):
     timezone: str
     departments: list[DepartmentOut] = Field(description="Staff: the departments they work in.")
     services: list[ServiceOut] = Field(description="Clients: their services.")
+
+
+# --- Search -------------------------------------------------------------------------------
+
+class SearchFilters(Schema):
+    q: str = Field(min_length=1, max_length=200, description=(
+        "A request number (`1024` or `#1024`), for staff a client's e-mail or full name, or "
+        "words: all must occur, `\"a phrase\"`, `-word` excludes, `or` between words."))
+    department: Id | None = Field(None, description="Staff: only this department.")
+    status: StaffStatus | None = Field(
+        None, description="Staff: only this status (otherwise archived requests are included).")
+    assignee: int | None = Field(
+        None, ge=0, le=MAX_ID, description="Staff: only this assignee; 0 means nobody.")
+    client: Id | None = Field(None, description="Staff: only this client's requests.")
+    needs_reply: bool = Field(False, description="Staff: only requests waiting for an answer.")
+    limit: int = Field(50, ge=1, le=50, description="How many of the best matches.")
+
+
+class ClientSearchHit(Schema):
+    view: Literal["client"] = "client"
+    ticket: ClientTicketItem
+    subject_html: str = Field(description="The subject, HTML-escaped, matches in `<mark>`.")
+    snippet_html: str = Field(description="Matching passages of the conversation, likewise.")
+
+
+class StaffSearchHit(Schema):
+    view: Literal["staff"] = "staff"
+    ticket: StaffTicketItem
+    subject_html: str
+    snippet_html: str = Field(description="Matching passages of public messages.")
+    internal_snippet_html: str = Field(description="Matching passages of internal comments.")
+    rank: float
+
+
+SearchHit = Annotated[ClientSearchHit | StaffSearchHit, Field(discriminator="view")]
+
+
+class SearchOut(Schema):
+    kind: Literal["empty", "number", "client", "text"] = Field(description=(
+        "What the query was read as: a request number, a client (staff), or words."))
+    items: list[SearchHit] = Field(description="Best matches first.")
+    clients: list[ClientRefOut] = Field(description="Staff: clients whose e-mail or name it is.")
+    more: bool = Field(description="More requests match than `limit`: narrow the query.")

@@ -174,3 +174,21 @@ def test_a_failed_import_leaves_no_row_and_no_file(cast, gateway, settings, tmp_
     assert InboundMail.objects.count() == 0
     media = settings.MEDIA_ROOT
     assert not any(p.is_file() for p in media.rglob("*")) if media.exists() else True
+
+
+def test_a_reply_to_a_merged_request_lands_in_the_request_it_was_merged_into(cast, db):
+    from zapros.tickets import services
+    from zapros.tickets.models import Message, Ticket
+
+    source = cast.open(subject="Backups fail")
+    target = cast.open(subject="Backups are slow")
+    services.merge(cast.supervisor, source.number, target=target.number)
+
+    message = services.reply_from_email(
+        cast.alice, source.number, body="Still failing tonight.",
+        email_message_id="<merged-reply@alice.example>",
+    )
+
+    assert message.ticket_id == target.pk
+    assert Ticket.objects.get(pk=source.pk).state == "archived"
+    assert Message.objects.filter(ticket=source).count() == 0

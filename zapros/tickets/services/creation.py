@@ -6,6 +6,7 @@ from zapros.clients.models import Client, Service
 from zapros.core import clock
 from zapros.core.errors import Forbidden, ValidationFailed
 
+from .. import search
 from ..models import CLIENT_TICKET_TYPES, Message, Priority, Ticket, TicketType
 from . import attachments, records
 from .numbering import next_ticket_number
@@ -81,5 +82,6 @@ def open_ticket(
             body=body, at=now, channel=channel, uploads=uploads, written=written,
         )
         records.save(ticket)
+        search.index_ticket(ticket.pk)
         records.record_event(ticket, actor, "created", now, channel=channel)
     return ticket

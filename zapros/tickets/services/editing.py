@@ -7,7 +7,7 @@ from zapros.accounts.models import User
 from zapros.core import clock
 from zapros.core.errors import NotFound
 
-from .. import policies, states
+from .. import policies, search, states
 from ..models import Event, Message, MessageRevision
 from ..states import Action
 from . import records
@@ -45,6 +45,7 @@ def edit_message(actor: User, number: int, message_id: int, *, body: str) -> Mes
         message.save(update_fields=["body", "edited_at"])
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
+        search.index_ticket(ticket.pk)
         records.record_event(ticket, actor, Event.Kind.MESSAGE_EDITED, now,
                              message=message.pk, revision=revision.pk)
     return message

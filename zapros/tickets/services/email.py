@@ -14,7 +14,7 @@ from zapros.clients.models import Client
 from zapros.core import clock
 from zapros.core.errors import Forbidden, ValidationFailed
 
-from .. import policies
+from .. import notifications, policies, search
 from ..models import Event, Message, Ticket
 from ..states import Action
 from . import attachments, records
@@ -72,6 +72,7 @@ def open_ticket_from_email(
         )
         _notes(ticket, notes, now)
         records.save(ticket)
+        search.index_ticket(ticket.pk)
         records.record_event(ticket, actor, Event.Kind.CREATED, now, channel=EMAIL)
     return ticket
 
@@ -88,7 +89,8 @@ def reply_from_email(
     """A mail answers a ticket: the client's own (the importer acts as them) or, from the
     Incoming inbox, one the staff member ``actor`` sees, written down as the client's message.
 
-    Like a portal reply it reopens an answered, resolved or archived ticket. Writes the
+    Like a portal reply it reopens an answered, resolved or archived ticket; a mail to a
+    ticket merged into another goes to that other ticket. Writes the
     message with ``email_message_id`` and its files, the notes and a ``client_replied`` or
     ``reopened`` event in one transaction. Raises NotFound for a ticket ``actor`` cannot see.
     """
@@ -96,6 +98,10 @@ def reply_from_email(
     uploads = attachments.prepare_uploads(files)
     with attachments.files_written() as written, transaction.atomic():
         ticket = policies.access_ticket(actor, number, for_update=True)
+        if ticket.merged_into_id:
+            # A mail answering a merged request belongs to the request it was merged into
+            # (merging re-points older merges, so there is one hop at most).
+            ticket = policies.access_ticket(actor, ticket.merged_into.number, for_update=True)
         if not policies.is_staff_viewer(actor):
             policies.ensure_client_owner(actor, ticket)
         client_user = User.objects.get(pk=ticket.client_id)
@@ -107,7 +113,9 @@ def reply_from_email(
             email_message_id=email_message_id[:255],
         )
         _notes(ticket, notes, now)
+        notifications.message_posted(message, actor)
         records.save(ticket)
+        search.index_ticket(ticket.pk)
         records.record_event(
             ticket, actor, Event.Kind.REOPENED if old != new else Event.Kind.CLIENT_REPLIED,
             now, message=message.pk, channel=EMAIL, **{"from": old, "to": new},

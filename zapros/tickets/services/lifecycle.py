@@ -8,7 +8,7 @@ from zapros.clients.models import Service
 from zapros.core import clock
 from zapros.core.errors import ValidationFailed
 
-from .. import notifications, policies
+from .. import notifications, policies, search
 from ..models import Event, Message, Priority, Rating, Ticket, TicketType, Topic
 from ..states import Action
 from . import attachments, records
@@ -58,6 +58,7 @@ def respond(
         if ticket.assignee_id is None:
             ticket.assignee = actor
         records.save(ticket)
+        search.index_ticket(ticket.pk)
         records.record_event(
             ticket, actor, Event.Kind.CLOSED if close else Event.Kind.REPLIED, now,
             message=message.pk, **{"from": old, "to": new},
@@ -83,6 +84,7 @@ def comment(actor: User, number: int, *, body: str, files=(),
         )
         notifications.message_posted(message, actor)
         records.save(ticket)
+        search.index_ticket(ticket.pk)
         records.record_event(ticket, actor, Event.Kind.COMMENTED, now, message=message.pk)
     return message
 
@@ -114,6 +116,8 @@ def save_parameters(actor: User, number: int, **changes) -> Ticket:
             now = clock.now()
             ticket.updated_at = now
             records.save(ticket)
+            if diff.keys() & {"subject", "title"}:
+                search.index_ticket(ticket.pk)
             records.record_event(ticket, actor, Event.Kind.PARAMETERS, now, changes=diff)
     return ticket
 
@@ -224,6 +228,7 @@ def client_reply(actor: User, number: int, *, body: str, files=(),
         )
         notifications.message_posted(message, actor)
         records.save(ticket)
+        search.index_ticket(ticket.pk)
         records.record_event(
             ticket, actor, Event.Kind.REOPENED if old != new else Event.Kind.CLIENT_REPLIED,
             now, message=message.pk, **{"from": old, "to": new},

@@ -13,7 +13,7 @@ from zapros.accounts.models import User
 from zapros.core import clock
 from zapros.core.errors import Conflict, NotFound, ValidationFailed
 
-from .. import policies, states
+from .. import policies, search, states
 from ..models import Attachment, Event, Message, Rating, Ticket
 from ..states import Action, State
 from . import records
@@ -75,6 +75,7 @@ def split(actor: User, number: int, *, message_id: int, subject: str | None = No
             records.rederive_conversation(ticket)
             ticket.updated_at = ticket.client_activity_at = now
             records.save(ticket)
+        search.index_tickets([source.pk, new.pk])
         records.record_event(source, actor, Event.Kind.SPLIT, now, number=new.number,
                              message=chosen.pk, messages=moved)
         records.record_event(new, actor, Event.Kind.SPLIT_FROM, now,
@@ -154,6 +155,7 @@ def merge(actor: User, number: int, *, target: int) -> Ticket:
                                            held=into.holder_id is not None)
         into.updated_at = into.client_activity_at = now
         records.save(into)
+        search.index_tickets([source.pk, into.pk])
         records.record_event(source, actor, Event.Kind.MERGED, now, number=into.number,
                              messages=moved,
                              **{"from": old_source, "to": new_source})

@@ -10,6 +10,7 @@ urlpatterns = [
     path("requests/", views.requests, name="requests"),
     path("requests/all/", views.all_requests, name="all"),
     path("requests/new/", views.new, name="new"),
+    path("requests/search/", views.search_page, name="search"),
     path("requests/<ticket:number>/", views.ticket, name="ticket"),
     path("requests/<ticket:number>/resolve/", views.resolve, name="resolve"),
     path("requests/<ticket:number>/archive/", views.archive, name="archive"),

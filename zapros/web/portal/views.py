@@ -14,10 +14,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zapros.core.errors import DomainError, NotFound
-from zapros.tickets import policies, selectors, services, states
+from zapros.tickets import policies, search, selectors, services, states
 from zapros.tickets.states import Action
 from zapros.web.http import add_domain_error
 
@@ -74,6 +74,19 @@ def _request_list(request, *, active: bool):
         "page": page,
         "active": active,
         "section": "requests" if active else "all",
+    })
+
+
+@client_required
+@require_GET
+def search_page(request):
+    """The client's own requests by number or by words of the subject and public messages."""
+    query = request.GET.get("q", "")
+    result = search.search(request.user, query)
+    if result.jump is not None:
+        return redirect(_ticket_url(result.jump.number))
+    return render(request, "portal/search.html", {
+        "query": search.text.clean_query(query), "result": result, "limit": search.LIMIT,
     })
 
 

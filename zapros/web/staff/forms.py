@@ -50,6 +50,20 @@ class QueueFilterForm(forms.Form):
                 if name not in self.errors}
 
 
+class SearchForm(QueueFilterForm):
+    """The search box with the queue's filters. Without a status, archived requests are
+    searched too."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            ("", _("Any status")), *((status.value, status.label) for status in StaffStatus),
+        ]
+        self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
+
+
 # --- Ticket page ----------------------------------------------------------------------------
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -6,6 +6,7 @@ from . import diagnostics, history, mail, response_templates, views
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("search/", views.search_page, name="search"),
     path("tickets/<ticket:number>/", views.ticket, name="ticket"),
     path("tickets/<ticket:number>/reply/", views.reply, name="reply"),
     path("tickets/<ticket:number>/comment/", views.comment, name="comment"),

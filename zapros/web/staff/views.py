@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from zapros.accounts.models import STAFF_ROLES, Department, User
 from zapros.clients.models import Client
 from zapros.core.errors import DomainError, NotFound, ValidationFailed
-from zapros.tickets import policies, selectors, services
+from zapros.tickets import policies, search, selectors, services
 from zapros.tickets.models import Share, Topic
 from zapros.tickets.states import Action, StaffStatus
 from zapros.web.http import add_domain_error
@@ -144,6 +144,24 @@ def queue(request):
         "filter_client": client,
         "filter_client_id": filters.client,
         "nav": current_nav(values),
+    })
+
+
+@staff_member_required
+@require_GET
+def search_page(request):
+    """Search with the queue's filters: a number opens its request, a client's e-mail or name
+    lists their requests, words find the best matching requests with highlighted snippets."""
+    user = request.user
+    form = forms.SearchForm(
+        request.GET, departments=policies.visible_departments(user), staff=active_staff(),
+    )
+    values = form.valid_data()
+    result = search.search(user, values.get("q", ""), queue_filters(user, values))
+    if result.jump is not None:
+        return redirect("staff:ticket", result.jump.number)
+    return render(request, "staff/search.html", {
+        "form": form, "result": result, "limit": search.LIMIT, "nav": "search",
     })
 
 
