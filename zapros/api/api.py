@@ -5,7 +5,7 @@ from ninja import NinjaAPI
 
 from . import errors
 from .auth import SessionAuth, TokenAuth
-from .routers import account, templates, tickets
+from .routers import account, clients, templates, tickets
 
 DESCRIPTION = """
 The operations of the Zapros portal and workspace for integrations.
@@ -31,3 +31,4 @@ errors.install(api)
 api.add_router("", account.router)
 api.add_router("", tickets.router)
 api.add_router("", templates.router)
+api.add_router("", clients.router)

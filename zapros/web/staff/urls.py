@@ -2,7 +2,7 @@ from django.urls import path
 
 from zapros.web import converters  # noqa: F401  (registers <ticket:…>)
 
-from . import response_templates, views
+from . import clients, preferences, response_templates, views
 
 urlpatterns = [
     path("", views.queue, name="queue"),
@@ -24,4 +24,9 @@ urlpatterns = [
          name="template_edit"),
     path("templates/<int:template_id>/deactivate/", response_templates.template_deactivate,
          name="template_deactivate"),
+    path("clients/<int:client_id>/", clients.client_page, name="client"),
+    path("clients/<int:client_id>/comment/", clients.client_comment, name="client_comment"),
+    path("clients/<int:client_id>/filter/", clients.filter_by_client, name="client_filter"),
+    path("clients/filter/clear/", clients.clear_client_filter, name="client_filter_clear"),
+    path("settings/", preferences.settings_page, name="settings"),
 ]
