@@ -42,6 +42,15 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=username)
 
 
+class FontFamily(models.TextChoices):
+    SANS = "sans", _("System sans-serif")
+    SERIF = "serif", _("Serif")
+    MONO = "mono", _("Monospace")
+
+
+FONT_SIZE_MIN, FONT_SIZE_MAX, FONT_SIZE_DEFAULT = 12, 20, 15
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """Everyone who signs in: clients and staff. ``role`` decides which side they are on."""
 
@@ -54,6 +63,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("registered"), default=django_timezone.now)
+    # Staff: how the ticket page reads for them (see accounts.services.update_display).
+    font_family = models.CharField(
+        _("font"), max_length=8, choices=FontFamily.choices, default=FontFamily.SANS
+    )
+    font_size = models.PositiveSmallIntegerField(_("font size"), default=FONT_SIZE_DEFAULT)
 
     objects = UserManager()
 

@@ -5,7 +5,16 @@ from ninja import NinjaAPI
 
 from . import errors
 from .auth import SessionAuth, TokenAuth
-from .routers import account, diagnostics, followers, incoming, search, templates, tickets
+from .routers import (
+    account,
+    clients,
+    diagnostics,
+    followers,
+    incoming,
+    search,
+    templates,
+    tickets,
+)
 
 DESCRIPTION = """
 The operations of the Zapros portal and workspace for integrations.
@@ -35,3 +44,4 @@ api.add_router("", diagnostics.router)
 api.add_router("", followers.router)
 api.add_router("", incoming.router)
 api.add_router("", search.router)
+api.add_router("", clients.router)

@@ -34,6 +34,8 @@ def ticket_detail(user: User, ticket: Ticket):
             **fields,
             topic=_ref(schemas.TopicOut, ticket.topic),
             client_status=str(ticket.client_status),
+            hold_reason=ticket.hold_reason,
+            resume_on=ticket.resume_on,
             shares=_shares(ticket),
             actions=actions,
             split_from=ticket.split_from.number if ticket.split_from_id else None,

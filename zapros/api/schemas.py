@@ -5,7 +5,7 @@ built from the client schemas only, which have no field for anything staff-only,
 internal can slip into it by accident.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
@@ -58,6 +58,14 @@ class ClientOut(ClientRefOut):
 class TopicOut(Schema):
     id: int
     name: str
+
+
+class StaffTopicOut(TopicOut):
+    view: Literal["staff"] = "staff"
+    department: DepartmentOut | None = Field(description="Where a request on it is routed.")
+    response_deadline_hours: float | None = Field(
+        description="Its response deadline, replacing the department's."
+    )
 
 
 class AttachmentOut(Schema):
@@ -174,6 +182,8 @@ class StaffTicketOut(StaffTicketItem):
     client: ClientOut
     topic: TopicOut | None
     client_status: str
+    hold_reason: str = Field(description="While on hold: why.")
+    resume_on: date | None = Field(description="While on hold: the day it resumes by itself.")
     shares: list[ShareOut] = Field(
         description="Where else the request is active, besides its own department (transfers)."
     )
@@ -217,6 +227,9 @@ class TicketIn(Schema):
     service: Id | None = Field(None, description="One of the client's services.")
     client: Id | None = Field(None, description="Staff: the client the request is for.")
     priority: int = Field(2, description="1 low, 2 normal, 3 high, 4 urgent.")
+    topic: Id | None = Field(
+        None, description="An active topic (see /topics); it may route the request."
+    )
 
 
 class MessageIn(Schema):
@@ -238,7 +251,10 @@ class TransferIn(Schema):
 
 
 class FreezeIn(Schema):
-    reason: str = ""
+    reason: str = Field("", description="Why, at most 500 characters.")
+    resume_on: date | None = Field(
+        None, description="A day after today (the agent's time zone) when it resumes by itself."
+    )
 
 
 class ParametersIn(Schema):
@@ -271,6 +287,11 @@ class RatingIn(Schema):
     comment: str = ""
 
 
+class DisplayOut(Schema):
+    font_family: str = Field(description="sans, serif or mono")
+    font_size: int = Field(description="In pixels, 12 to 20.")
+
+
 class MeOut(Schema):
     id: int
     email: str
@@ -280,6 +301,9 @@ class MeOut(Schema):
     timezone: str
     departments: list[DepartmentOut] = Field(description="Staff: the departments they work in.")
     services: list[ServiceOut] = Field(description="Clients: their services.")
+    display: DisplayOut | None = Field(
+        None, description="Staff: how their ticket page reads; null for clients."
+    )
 
 
 # --- Search -------------------------------------------------------------------------------
@@ -323,3 +347,47 @@ class SearchOut(Schema):
     items: list[SearchHit] = Field(description="Best matches first.")
     clients: list[ClientRefOut] = Field(description="Staff: clients whose e-mail or name it is.")
     more: bool = Field(description="More requests match than `limit`: narrow the query.")
+
+
+class MeIn(Schema):
+    """Staff: only the fields present are changed."""
+
+    font_family: str | None = None
+    font_size: int | None = None
+
+
+# --- Clients (staff only) -----------------------------------------------------------------
+
+class ClientTicketRow(Schema):
+    number: int
+    subject: str
+    title: str
+    department: DepartmentOut
+    state: str
+    state_label: str
+    staff_status: str
+    created: datetime
+    updated: datetime
+
+
+class CommentChangeOut(Schema):
+    author: PersonOut
+    at: datetime
+
+
+class ClientPageOut(ClientOut):
+    registered: datetime
+    comment_changed: CommentChangeOut | None = Field(
+        description="Who last changed the internal comment, and when."
+    )
+    services: list[ServiceOut]
+    tickets: list[ClientTicketRow] = Field(
+        description="Newest first, only those the caller may see."
+    )
+    next_before: int | None = Field(
+        description="Pass as `before` for older requests; null at the end."
+    )
+
+
+class ClientIn(Schema):
+    internal_comment: str

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zapros.core import clock
 from zapros.core.hostnames import validate_hostname
 
 
@@ -62,3 +63,24 @@ class Service(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.domain})" if self.domain else self.name
+
+
+class CommentRevision(models.Model):
+    """Every version of a client's internal comment: who wrote it and when (append-only)."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="comment_revisions"
+    )
+    body = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "-created_at", "-id"],
+                                name="client_comment_history")]
+
+    def __str__(self):
+        return f"{self.client_id} {self.created_at:%Y-%m-%d %H:%M}"

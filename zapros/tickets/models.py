@@ -113,6 +113,11 @@ class Ticket(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_in",
         verbose_name=_("merged into"),
     )
+    # While on hold: why, and when it goes back into work by itself (a date in the agent's
+    # zone; ``resume_at`` is its first moment there, what the periodic resume looks at).
+    hold_reason = models.CharField(_("reason for the hold"), max_length=500, blank=True)
+    resume_on = models.DateField(_("resume on"), null=True, blank=True)
+    resume_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -128,6 +133,9 @@ class Ticket(models.Model):
                          name="ticket_client_list"),
             models.Index(fields=["holder", "state"], name="ticket_holder"),
             models.Index(fields=["assignee", "state"], name="ticket_assignee"),
+            models.Index(fields=["client", "-number"], name="ticket_client_newest"),
+            models.Index(fields=["resume_at"], name="ticket_resume_due",
+                         condition=models.Q(resume_at__isnull=False)),
         ]
 
     def __str__(self):
@@ -157,6 +165,11 @@ class Ticket(models.Model):
     @property
     def state_label(self):
         return State(self.state).label
+
+    @property
+    def staff_heading(self) -> str:
+        """What staff read as the request's name: the staff title, else the client's subject."""
+        return self.title or self.subject
 
 
 class Message(models.Model):

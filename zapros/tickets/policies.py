@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zapros.accounts.models import Department, User
+from zapros.clients.models import Client
 from zapros.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from . import states
@@ -302,3 +303,32 @@ def offered_actions(user: User, ticket: Ticket) -> frozenset[Action]:
 
 def client_may_archive(ticket: Ticket) -> bool:
     return State(ticket.state) in states.CLOSED
+
+
+# --- Clients --------------------------------------------------------------------------------
+
+def visible_clients(user: User) -> QuerySet[Client]:
+    """Clients whose page ``user`` may open: every client for every staff member, nobody for
+    anyone else. An agent needs any client's context (to open a request for them, to answer
+    a mail); what they see of the client's *tickets* is still cut by :func:`visible_tickets`."""
+    if not is_staff_viewer(user):
+        return Client.objects.none()
+    return Client.objects.all()
+
+
+def access_client(user: User, client_id: int, *, for_update: bool = False) -> Client:
+    """The client ``client_id`` if ``user`` may see them; NotFound otherwise (clients and
+    anonymous callers alike, so that ids cannot be probed)."""
+    try:
+        client_id = int(client_id)
+    except (TypeError, ValueError):
+        client_id = 0
+    clients = visible_clients(user)
+    if for_update:
+        clients = clients.select_for_update(of=("self",))
+    client = None
+    if 0 < client_id < 2**63:
+        client = clients.select_related("user").filter(pk=client_id).first()
+    if client is None:
+        raise NotFound(_("There is no such client."))
+    return client

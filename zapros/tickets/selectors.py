@@ -207,3 +207,26 @@ def mails(user: User, ticket: Ticket, *, limit: int = 200) -> list:
     if not policies.is_staff_viewer(user):
         return []
     return list(notifications.ticket_mails(ticket)[:limit])
+@dataclass(frozen=True)
+class ClientTickets:
+    """A page of a client's tickets, newest first; ``next_before`` continues the list."""
+
+    tickets: list
+    next_before: int | None
+
+
+def client_tickets(user: User, client_id: int, *, before: int | None = None,
+                   size: int = 20) -> ClientTickets:
+    """The tickets of one client that ``user`` may see, newest first, ``size`` at a time
+    (keyset on the ticket number: one query whatever the client's history)."""
+    tickets = (
+        policies.visible_tickets(user)
+        .filter(client_id=client_id)
+        .select_related("department", "assignee", "holder")
+    )
+    if before:
+        tickets = tickets.filter(number__lt=before)
+    rows = list(tickets.order_by("-number")[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    return ClientTickets(tickets=rows, next_before=rows[-1].number if has_more else None)

@@ -14,3 +14,8 @@ def archive_inactive_tickets():
     days = settings.ZAPROS_AUTO_ARCHIVE_DAYS
     if days > 0:
         automation.archive_inactive(after=timedelta(days=days))
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def resume_frozen_tickets():
+    automation.resume_due()

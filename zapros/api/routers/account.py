@@ -2,6 +2,7 @@
 
 from ninja import Router
 
+from zapros.accounts import services as account_services
 from zapros.clients.models import Service
 
 from .. import schemas
@@ -24,4 +25,15 @@ def me(request):
         timezone=user.timezone,
         departments=[schemas.DepartmentOut(id=d.pk, name=d.name) for d in departments],
         services=[service_out(s) for s in services],
+        display=(schemas.DisplayOut(font_family=user.font_family, font_size=user.font_size)
+                 if user.is_staff_member else None),
     )
+
+
+@router.patch("/me", response={200: schemas.MeOut, 401: schemas.ErrorOut,
+                               403: schemas.ErrorOut, 422: schemas.ErrorOut},
+              summary="Change my display settings (staff)")
+def update_me(request, payload: schemas.MeIn):
+    """Staff: the font family (sans, serif, mono) and size (12 to 20 px) of the ticket page."""
+    account_services.update_display(request.auth, **payload.model_dump(exclude_unset=True))
+    return me(request)

@@ -74,6 +74,7 @@ def create_ticket(request, payload: schemas.TicketIn):
         service_id=payload.service,
         client_id=payload.client,
         priority=payload.priority,
+        topic_id=payload.topic,
         channel=API,
     )
     return Status(201, present.ticket_detail(user, policies.access_ticket(user, ticket.number)))
@@ -223,10 +224,12 @@ def transfer(request, payload: schemas.TransferIn, number: Number):
     return _detail(request.auth, number)
 
 
-@router.post("/tickets/{number}/freeze", response={200: schemas.TicketOut, **ERRORS},
+@router.post("/tickets/{number}/freeze",
+             response={200: schemas.TicketOut, **ERRORS, 422: ErrorOut},
              summary="Put a request on hold")
 def freeze(request, payload: schemas.FreezeIn, number: Number):
-    services.freeze(request.auth, number, reason=payload.reason)
+    """The holder freezes an open request, with an optional reason and resume day."""
+    services.freeze(request.auth, number, reason=payload.reason, resume_on=payload.resume_on)
     return _detail(request.auth, number)
 
 

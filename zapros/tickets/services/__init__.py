@@ -1,5 +1,6 @@
 """Every operation on a ticket. Views, the API, mail, tasks and importers call these."""
 
+from .clients import update_client_comment
 from .creation import open_ticket
 from .diagnostics import dns_lookup, whois_lookup
 from .editing import edit_message
@@ -33,5 +34,6 @@ __all__ = [
     "deactivate_template", "dns_lookup", "edit_message", "follow", "freeze", "mark_seen", "merge",
     "open_ticket", "open_ticket_from_email", "rate", "reassign", "remove_cc", "render_template",
     "reply_from_email", "resolve", "respond", "resume", "retry_mail", "save_parameters", "split",
-    "take", "transfer", "unfollow", "unlock", "update_template", "whois_lookup"
+    "take", "transfer", "unfollow", "unlock", "update_client_comment", "update_template",
+    "whois_lookup"
 ]

@@ -43,3 +43,40 @@ def archive_inactive(*, after: timedelta, batch: int = 500) -> int:
             )
             archived += 1
     return archived
+
+
+def resume_due(*, batch: int = 500) -> int:
+    """Put frozen tickets whose resume date has come back into work; returns how many.
+
+    Runs as the system (no actor), like :func:`archive_inactive`: each ticket in its own
+    transaction, its row locked and still on hold with the date passed, so that running twice
+    (or alongside an agent who resumed it by hand) changes nothing more. A ticket somebody
+    holds goes back to ``open``; one nobody holds (it was unlocked while frozen) goes on to
+    ``new``, so that anyone in its department can take it.
+    """
+    now = clock.now()
+    due = Ticket.objects.filter(state=states.State.ON_HOLD, resume_at__lte=now)
+    candidates = list(due.order_by("resume_at", "id").values_list("pk", flat=True)[:batch])
+    resumed = 0
+    for pk in candidates:
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update()
+                .filter(pk=pk, state=states.State.ON_HOLD, resume_at__lte=now)
+                .first()
+            )
+            if ticket is None:
+                continue
+            resume_on = ticket.resume_on
+            old, new = records.move(ticket, Action.RESUME)
+            if ticket.holder_id is None:
+                _old, new = records.move(ticket, Action.UNLOCK)
+            ticket.updated_at = clock.now()
+            records.save(ticket)
+            records.record_event(
+                ticket, None, Event.Kind.RESUMED, ticket.updated_at, automatic=True,
+                resume_on=resume_on.isoformat() if resume_on else None,
+                **{"from": old, "to": new},
+            )
+            resumed += 1
+    return resumed

@@ -1,5 +1,7 @@
 """Writing into a ticket and moving it through its states, from either side."""
 
+from datetime import date, datetime
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -96,7 +98,8 @@ def save_parameters(actor: User, number: int, **changes) -> Ticket:
     """The holder changes subject, staff title, service, topic, type or priority.
 
     Only the keys passed are changed. Writes a ``parameters`` event listing old and new values;
-    nothing is written when nothing changed.
+    nothing is written when nothing changed. A new topic brings its response deadline to a
+    reply still due; its default department does not move the ticket (that is a transfer).
     """
     unknown = set(changes) - set(PARAMETERS)
     if unknown:
@@ -114,12 +117,23 @@ def save_parameters(actor: User, number: int, **changes) -> Ticket:
                 setattr(ticket, field, value)
         if diff:
             now = clock.now()
+            if "topic" in diff and ticket.needs_reply and ticket.reply_due_at is not None:
+                _apply_topic_deadline(ticket, old_topic_id=diff["topic"][0])
             ticket.updated_at = now
             records.save(ticket)
             if diff.keys() & {"subject", "title"}:
                 search.index_ticket(ticket.pk)
             records.record_event(ticket, actor, Event.Kind.PARAMETERS, now, changes=diff)
     return ticket
+
+
+def _apply_topic_deadline(ticket: Ticket, *, old_topic_id: int | None) -> None:
+    """Move the reply due date by the difference between the old and the new deadline: it was
+    set as the client's message time plus the old one."""
+    old_topic = Topic.objects.filter(pk=old_topic_id).first() if old_topic_id else None
+    old = (old_topic.response_deadline if old_topic and old_topic.response_deadline
+           else ticket.department.response_deadline)
+    ticket.reply_due_at = ticket.reply_due_at - old + records.response_deadline(ticket)
 
 
 def _clean_parameters(ticket: Ticket, changes: dict) -> dict:
@@ -175,10 +189,45 @@ def _staff_move(actor: User, number: int, action: Action, kind: str, **data) -> 
     return ticket
 
 
-def freeze(actor: User, number: int, *, reason: str = "") -> Ticket:
-    """The holder puts an open ticket on hold; correspondence is still expected."""
-    return _staff_move(actor, number, Action.FREEZE, Event.Kind.FROZEN,
-                       reason=(reason or "").strip())
+HOLD_REASON_MAX = 500
+
+
+def freeze(actor: User, number: int, *, reason: str = "", resume_on: date | None = None
+           ) -> Ticket:
+    """The holder puts an open ticket on hold; correspondence is still expected.
+
+    ``reason`` (at most 500 characters) and ``resume_on`` (a date after today in the
+    agent's time zone) are kept on the ticket while it is on hold; on that date the ticket
+    goes back into work by itself (``automation.resume_due``). Writes a ``frozen`` event with
+    both. Raises ValidationFailed (``reason``, ``resume_on``), Conflict (not the holder),
+    InvalidTransition (not open).
+    """
+    reason = " ".join((reason or "").split())
+    if len(reason) > HOLD_REASON_MAX:
+        raise ValidationFailed(
+            _("The reason is too long (at most %(max)d characters).") % {"max": HOLD_REASON_MAX},
+            field="reason",
+        )
+    if resume_on is not None:
+        if not isinstance(resume_on, date) or isinstance(resume_on, datetime):
+            raise ValidationFailed(_("Enter a valid date."), field="resume_on")
+        if resume_on <= clock.today_in(actor.timezone):
+            raise ValidationFailed(_("Choose a date after today."), field="resume_on")
+    with transaction.atomic():
+        ticket = policies.access_ticket(actor, number, for_update=True)
+        policies.ensure_can_act_on_held(actor, ticket, Action.FREEZE)
+        old, new = records.move(ticket, Action.FREEZE)
+        ticket.hold_reason = reason
+        ticket.resume_on = resume_on
+        ticket.resume_at = clock.start_of(resume_on, actor.timezone) if resume_on else None
+        ticket.updated_at = clock.now()
+        records.save(ticket)
+        records.record_event(
+            ticket, actor, Event.Kind.FROZEN, ticket.updated_at, reason=reason,
+            resume_on=resume_on.isoformat() if resume_on else None,
+            **{"from": old, "to": new},
+        )
+    return ticket
 
 
 def resume(actor: User, number: int) -> Ticket:

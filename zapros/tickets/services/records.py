@@ -68,6 +68,9 @@ def move(ticket: Ticket, action: str, *, held: bool | None = None) -> tuple[str,
     )
     if states.client_status(old, False) != states.client_status(ticket.state, False):
         ticket.client_activity_at = clock.now()
+    if ticket.state != states.State.ON_HOLD:
+        # The hold's reason and resume date end with the hold, whatever ended it.
+        ticket.hold_reason, ticket.resume_on, ticket.resume_at = "", None, None
     refresh_flags(ticket)
     return old, ticket.state
 

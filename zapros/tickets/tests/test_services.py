@@ -84,7 +84,7 @@ def test_a_client_opens_a_ticket(cast, moment):
     assert ticket.client_id == cast.alice.pk
     assert ticket.department == cast.tech
     assert ticket.service == cast.alice_hosting
-    assert ticket.subject == ticket.title == "Site is down"
+    assert (ticket.subject, ticket.title) == ("Site is down", "Site is down · Hosting Pro")
     assert ticket.state == "new"
     assert ticket.holder is None and ticket.assignee is None
     assert ticket.needs_reply is True

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zapros.accounts.models import Department
 from zapros.clients.models import Service
-from zapros.tickets.models import CLIENT_TICKET_TYPES, TicketType
+from zapros.tickets.models import CLIENT_TICKET_TYPES, TicketType, Topic
 from zapros.tickets.services.validation import SUBJECT_MAX
 
 
@@ -66,6 +66,7 @@ class NewRequestForm(forms.Form):
     type = forms.CharField(
         label=_("Type"), required=False, widget=forms.Select(attrs={"required": True})
     )
+    topic = forms.IntegerField(label=_("Topic"), required=False, widget=forms.Select)
     service = forms.IntegerField(
         label=_("Service"), required=False, widget=forms.Select,
         help_text=_("The service the request is about, if any."),
@@ -88,6 +89,12 @@ class NewRequestForm(forms.Form):
             self.initial.setdefault("department", departments[0][0])
         self.fields["department"].widget.choices = [("", _("Choose a department")), *departments]
         self.fields["type"].widget.choices = [(t.value, t.label) for t in CLIENT_TICKET_TYPES]
+        # Only the names: where a topic routes and how fast it is answered stay with staff.
+        topics = list(Topic.objects.filter(active=True).values_list("pk", "name"))
+        if topics:
+            self.fields["topic"].widget.choices = [("", _("Other / not listed")), *topics]
+        else:
+            del self.fields["topic"]
         services = [
             (service.pk, str(service)) for service in Service.objects.filter(client_id=user.pk)
         ]

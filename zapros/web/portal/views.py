@@ -110,6 +110,7 @@ def new(request):
                 body=data["body"],
                 type=data["type"],
                 service_id=data.get("service"),
+                topic_id=data.get("topic"),
                 files=data["attachments"],
             )
         except DomainError as error:

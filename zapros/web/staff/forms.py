@@ -167,8 +167,14 @@ class CommentForm(forms.Form):
 
 class FreezeForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason (optional)"), required=False, max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": _("Waiting for the data centre")}),
+        label=_("Reason (optional)"), required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Waiting for the data centre"),
+                                      "maxlength": 500}),
+    )
+    resume_on = forms.DateField(
+        label=_("Resume on (optional)"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("On this day the request goes back into work by itself."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -1,9 +1,10 @@
 """How events read as system lines between the messages of the staff ticket page."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from zapros.tickets.models import Event, Message, Rating, Ticket
@@ -54,10 +55,18 @@ def _text(kind: str, data: dict, name: str, actor_is_staff: bool) -> tuple[str, 
         fields = ", ".join(str(_field_label(field)) for field in data.get("changes", {}))
         return _("Parameters changed: %(fields)s") % {"fields": fields}, name
     if kind == Kind.FROZEN:
+        until = _date(data.get("resume_on"))
+        if until and data.get("reason"):
+            return _("Put on hold until %(date)s: %(reason)s") % {
+                "date": until, "reason": data["reason"]}, name
+        if until:
+            return _("Put on hold until %(date)s") % {"date": until}, name
         if data.get("reason"):
             return _("Put on hold: %(reason)s") % {"reason": data["reason"]}, name
         return _("Put on hold"), name
     if kind == Kind.RESUMED:
+        if data.get("automatic"):
+            return _("Work resumed: the hold date has come"), ""
         return _("Work resumed"), name
     if kind == Kind.RESOLVED:
         return _("%(name)s marked the request as solved") % {"name": name}, ""
@@ -101,6 +110,13 @@ def _text(kind: str, data: dict, name: str, actor_is_staff: bool) -> tuple[str, 
             return _("Client rated an answer: bad"), ""
         return _("Client rated an answer: good"), ""
     return str(Event.Kind(kind).label) if kind in Event.Kind.values else kind, name
+
+
+def _date(value) -> str:
+    try:
+        return date_format(date.fromisoformat(value), "DATE_FORMAT") if value else ""
+    except (TypeError, ValueError):
+        return ""
 
 
 def _field_label(field: str):

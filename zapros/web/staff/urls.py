@@ -2,7 +2,7 @@ from django.urls import path
 
 from zapros.web import converters  # noqa: F401  (registers <ticket:…>)
 
-from . import diagnostics, history, mail, response_templates, views
+from . import clients, diagnostics, history, mail, preferences, response_templates, views
 
 urlpatterns = [
     path("", views.queue, name="queue"),
@@ -46,4 +46,9 @@ urlpatterns = [
     path("gateways/<int:gateway_id>/edit/", mail.gateway_edit, name="gateway_edit"),
     path("gateways/<int:gateway_id>/test/", mail.gateway_test, name="gateway_test"),
     path("gateways/<int:gateway_id>/poll/", mail.gateway_poll, name="gateway_poll"),
+    path("clients/<int:client_id>/", clients.client_page, name="client"),
+    path("clients/<int:client_id>/comment/", clients.client_comment, name="client_comment"),
+    path("clients/<int:client_id>/filter/", clients.filter_by_client, name="client_filter"),
+    path("clients/filter/clear/", clients.clear_client_filter, name="client_filter_clear"),
+    path("settings/", preferences.settings_page, name="settings"),
 ]

@@ -26,7 +26,7 @@ from zapros.tickets.models import Share, Topic
 from zapros.tickets.states import Action, StaffStatus
 from zapros.web.http import add_domain_error
 
-from . import forms
+from . import client_filter, forms
 from .timeline import timeline_rows
 
 MAX_PAGE = 100_000
@@ -129,20 +129,22 @@ def queue(request):
         staff=active_staff(),
     )
     values = form.valid_data()
-    filters = queue_filters(user, values)
+    sticky = client_filter.current(request)
+    filters = queue_filters(user, {**values, "client": values.get("client") or (
+        sticky.id if sticky else None)})
     page = page_of(
         selectors.staff_queue(user, filters),
         request.GET.get("page"),
         settings.ZAPROS_QUEUE_PAGE_SIZE,
     )
     client = None
-    if filters.client:
-        client = Client.objects.select_related("user").filter(pk=filters.client).first()
+    if values.get("client"):
+        client = Client.objects.select_related("user").filter(pk=values["client"]).first()
     return render(request, "staff/queue.html", {
         "form": form,
         "page": page,
         "filter_client": client,
-        "filter_client_id": filters.client,
+        "filter_client_id": values.get("client"),
         "nav": current_nav(values),
     })
 
@@ -330,10 +332,14 @@ def take(request, number: int):
 @require_POST
 def freeze(request, number: int):
     form = forms.FreezeForm(request.POST)
-    form.is_valid()
-    reason = form.cleaned_data.get("reason", "")
+    if not form.is_valid() and "resume_on" in form.errors:
+        messages.error(request, _("Enter the resume date as a date, or leave it empty."))
+        return redirect("staff:ticket", number=number)
+    # The reason goes to the service as typed: it refuses one that is too long.
     return perform(request, number,
-                   lambda: services.freeze(request.user, number, reason=reason),
+                   lambda: services.freeze(request.user, number,
+                                           reason=request.POST.get("reason", ""),
+                                           resume_on=form.cleaned_data.get("resume_on")),
                    _("The request is on hold."))
 
 

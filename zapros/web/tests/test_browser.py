@@ -255,3 +255,70 @@ def test_a_request_goes_from_the_client_to_john_and_back_into_the_archive(journe
     assert (ticket.state, ticket.assignee_id, ticket.client_unread) == (
         State.ARCHIVED, cast.john.pk, False)
     assert ticket.attachments.get().original_name == "bounce.png"
+
+
+def test_john_transfers_a_request_to_billing_and_answers_it_from_a_template(journey, cast):
+    from zapros.tickets import services
+
+    services.create_template(cast.admin, title="Greeting", body="Hello {client_name}.")
+    services.create_template(
+        cast.admin, title="Invoice resent",
+        body="Dear {client_name}, we sent the invoice for request #{ticket_number} again.",
+    )
+    ticket = cast.open(subject="Invoice did not arrive", body="Where is my invoice?")
+    services.update_client_comment(cast.admin, cast.alice.pk, body="Pays on the 5th")
+
+    # John takes it and copies it to Billing: the timeline says so, and he keeps it.
+    john = journey.session("john")
+    j = john.page
+    john.log_in(cast.john, lands_on="staff:queue")
+    j.goto(reverse("staff:ticket", args=[ticket.number]))
+    j.get_by_role("button", name="Take", exact=True).click()
+    expect(j.get_by_role("form", name="Reply")).to_be_visible()
+    j.get_by_label("Transfer to").select_option(label=cast.billing.name)
+    john.step("transfer chosen")
+    j.get_by_role("button", name="Transfer", exact=True).click()
+    expect(j.locator(".system-line", has_text="Request copied to Billing")).to_be_visible()
+    expect(j.get_by_role("form", name="Reply")).to_be_visible()
+    john.step("transferred")
+
+    # Gary works in Billing too now: the request shows in his queue.
+    cast.billing.members.add(cast.gary)
+    cast.tech.members.remove(cast.gary)
+    gary = journey.session("gary")
+    g = gary.page
+    gary.log_in(cast.gary, lands_on="staff:queue")
+    expect(g.get_by_role("link", name="Invoice did not arrive")).to_be_visible()
+    gary.step("queue of billing")
+
+    # John picks a template by typing, Enter inserts it filled in.
+    reply = j.get_by_role("form", name="Reply")
+    reply.get_by_label("Reply").fill("Sorry for the delay.")
+    picker = reply.get_by_placeholder("Type to filter")
+    picker.fill("invoice")
+    expect(reply.get_by_label("Response template")).to_have_value(
+        str(cast.admin.response_templates.model.objects.get(title="Invoice resent").pk))
+    john.step("template filtered")
+    picker.press("Enter")
+    body = reply.get_by_label("Reply")
+    expect(body).to_have_value(re.compile(
+        rf"^Sorry for the delay\.\n\nDear Alice Client, we sent the invoice for request "
+        rf"#{ticket.number} again\.$"))
+    expect(body).to_be_focused()
+    john.step("template inserted")
+
+    # The client context: the page of the client, and the filter that follows John around.
+    j.get_by_role("link", name="Client page").click()
+    expect(j.get_by_role("heading", name="Alice Client")).to_be_visible()
+    expect(j.get_by_text("Pays on the 5th")).to_be_visible()
+    john.step("client page")
+    j.get_by_role("button", name="Filter by this client").click()
+    j.wait_for_url(re.compile(r"/staff/$"))
+    chip = j.get_by_role("form", name="Client filter")
+    expect(chip).to_contain_text("Client: Alice Client")
+    j.get_by_role("link", name="Templates", exact=True).click()
+    expect(j.get_by_role("form", name="Client filter")).to_be_visible()
+    john.step("filter on the templates page")
+    j.get_by_role("button", name="Clear the client filter").click()
+    expect(j.get_by_role("form", name="Client filter")).to_have_count(0)
+    john.step("filter cleared")

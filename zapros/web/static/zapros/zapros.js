@@ -65,7 +65,10 @@
     if (insert) insert.click();
   });
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (!event.detail.elt || !event.detail.elt.matches("[data-template-insert]")) return;
+    // The swap replaces the text area, so ask which element made the request.
+    var config = event.detail.requestConfig;
+    var source = (config && config.elt) || event.detail.elt;
+    if (!source || !source.matches || !source.matches("[data-template-insert]")) return;
     var field = document.getElementById("reply-body");
     if (!field) return;
     field.focus();

@@ -1,0 +1,39 @@
+"""What people change about their own account."""
+
+from django.utils.translation import gettext as _
+
+from zapros.core.errors import Forbidden, ValidationFailed
+
+from .models import FONT_SIZE_MAX, FONT_SIZE_MIN, FontFamily, User
+
+
+def update_display(actor: User, *, font_family=None, font_size=None) -> User:
+    """A staff member chooses the font family and size their ticket page is drawn with.
+
+    Only the values passed are changed; both are checked before anything is saved.
+    Raises Forbidden (not active staff) and ValidationFailed (``font_family``, ``font_size``).
+    """
+    if not (actor.is_authenticated and actor.is_active and actor.is_staff_member):
+        raise Forbidden(_("Only support staff have display settings."))
+    changes = {}
+    if font_family is not None:
+        if str(font_family) not in FontFamily.values:
+            raise ValidationFailed(_("Choose one of the fonts offered."), field="font_family")
+        changes["font_family"] = str(font_family)
+    if font_size is not None:
+        try:
+            size = int(str(font_size).strip())
+        except ValueError:
+            size = None
+        if size is None or not FONT_SIZE_MIN <= size <= FONT_SIZE_MAX:
+            raise ValidationFailed(
+                _("Choose a size from %(min)d to %(max)d pixels.")
+                % {"min": FONT_SIZE_MIN, "max": FONT_SIZE_MAX},
+                field="font_size",
+            )
+        changes["font_size"] = size
+    if changes:
+        User.objects.filter(pk=actor.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(actor, field, value)
+    return actor

@@ -1,0 +1,76 @@
+"""Topics: the staff title they generate, the department and deadline they bring."""
+
+from datetime import timedelta
+
+import pytest
+
+from zapros.core.errors import ValidationFailed
+from zapros.tickets import services
+from zapros.tickets.models import Event, Ticket, Topic
+from zapros.tickets.services.creation import staff_title
+
+
+@pytest.fixture
+def camera(cast):
+    return Topic.objects.create(name="Camera fault", department=cast.billing,
+                                response_deadline=timedelta(hours=2))
+
+
+def test_the_title_names_the_topic_and_the_service(cast, camera):
+    cast.alice_vps.name = "MOS_12_23, 10 Lermontova st."
+    cast.alice_vps.save()
+    ticket = cast.open(subject="No picture", topic_id=camera.pk, service_id=cast.alice_vps.pk)
+    assert cast.refresh(ticket).title == "Camera fault MOS_12_23, 10 Lermontova st."
+
+
+def test_the_title_without_a_topic_or_a_service(cast, camera):
+    with_service = cast.open(subject="Site is down", service_id=cast.alice_hosting.pk)
+    topic_only = cast.open(subject="No picture", topic_id=camera.pk)
+    plain = cast.open(subject="Question")
+    assert cast.refresh(with_service).title == "Site is down · Hosting Pro"
+    assert cast.refresh(topic_only).title == "No picture"
+    assert cast.refresh(plain).title == "Question"
+
+
+def test_a_long_title_is_cut_to_the_field():
+    class Named:
+        name = "x" * 150
+
+    assert len(staff_title("y" * 200, Named(), Named())) == 200
+
+
+def test_a_topic_routes_the_ticket_and_sets_its_deadline(cast, camera):
+    ticket = cast.refresh(cast.open(topic_id=camera.pk))  # Alice chose Technical support
+    assert (ticket.topic, ticket.department) == (camera, cast.billing)
+    assert ticket.reply_due_at == ticket.created_at + timedelta(hours=2)
+
+
+def test_a_topic_without_department_keeps_the_chosen_one_and_its_deadline(cast):
+    general = Topic.objects.create(name="General question")
+    ticket = cast.refresh(cast.open(topic_id=general.pk))
+    assert ticket.department == cast.tech
+    assert ticket.reply_due_at == ticket.created_at + cast.tech.response_deadline
+
+
+@pytest.mark.parametrize("topic", ["inactive", "missing", "junk"])
+def test_an_inactive_or_unknown_topic_is_refused_and_nothing_is_written(cast, camera, topic):
+    camera.active = False
+    camera.save()
+    value = {"inactive": camera.pk, "missing": 999_999, "junk": "x"}[topic]
+    with pytest.raises(ValidationFailed) as refused:
+        cast.open(topic_id=value)
+    assert refused.value.field == "topic"
+    assert (Ticket.objects.count(), Event.objects.count()) == (0, 0)
+
+
+def test_changing_the_topic_moves_the_reply_deadline_but_not_the_department(cast, camera):
+    ticket = cast.open()
+    services.take(cast.john, ticket.number)
+    before = cast.refresh(ticket)
+    services.save_parameters(cast.john, ticket.number, topic=camera.pk)
+    after = cast.refresh(ticket)
+    assert after.topic == camera and after.department == cast.tech
+    assert after.reply_due_at == before.reply_due_at - cast.tech.response_deadline + \
+        timedelta(hours=2)
+    event = Event.objects.filter(ticket=ticket, kind=Event.Kind.PARAMETERS).get()
+    assert event.data["changes"] == {"topic": [None, camera.pk]}
