@@ -127,8 +127,13 @@ class Ticket(models.Model):
                 fields=["department", "state", "-needs_reply", "reply_due_at"],
                 name="ticket_dept_queue",
             ),
-            models.Index(fields=["-needs_reply", "reply_due_at", "-updated_at"],
-                         name="ticket_queue_order"),
+            # The queue's order (selectors.QUEUE_KEYS) column for column, so that a page is
+            # read off an index in order: one for the working queue (most tickets are
+            # archived, so it stays small), one for lists that include the archive.
+            models.Index(fields=["-needs_reply", "reply_due_at", "-updated_at", "-id"],
+                         name="ticket_queue_active", condition=~models.Q(state="archived")),
+            models.Index(fields=["-needs_reply", "reply_due_at", "-updated_at", "-id"],
+                         name="ticket_queue_all"),
             models.Index(fields=["client", "state", "-client_activity_at"],
                          name="ticket_client_list"),
             models.Index(fields=["holder", "state"], name="ticket_holder"),

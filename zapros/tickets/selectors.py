@@ -9,6 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zapros.accounts.models import User
+from zapros.core import keyset
 from zapros.core.errors import NotFound
 
 from . import notifications, policies, states
@@ -26,8 +27,20 @@ from .services.validation import clean_id
 
 QUEUE_RELATED = ("client__user", "department", "assignee", "holder")
 
-# The queue puts what needs a reply first, the most urgent deadline first, then recent work.
-QUEUE_ORDER = ("-needs_reply", "reply_due_at", "-updated_at", "-id")
+# The queue puts what needs a reply first, the most urgent deadline first (none last), then
+# recent work. The queue indexes of Ticket follow this order column for column.
+QUEUE_KEYS = (
+    keyset.Key("needs_reply", descending=True, type=bool),
+    keyset.Key("reply_due_at", nullable=True, type=datetime),
+    keyset.Key("updated_at", descending=True, type=datetime),
+    keyset.Key("id", descending=True),
+)
+QUEUE_ORDER = tuple(keyset.ordering(QUEUE_KEYS))
+# A client's requests: the activity they can see, newest first.
+CLIENT_KEYS = (
+    keyset.Key("client_activity_at", descending=True, type=datetime),
+    keyset.Key("number", descending=True),
+)
 
 
 @dataclass(frozen=True)
@@ -61,12 +74,29 @@ def staff_queue(user: User, filters: QueueFilters = QueueFilters()) -> QuerySet[
     return tickets.order_by(*QUEUE_ORDER)
 
 
+def queue_page(user: User, filters: QueueFilters, cursor: str | None, size: int,
+               *, tickets: QuerySet[Ticket] | None = None) -> keyset.Page:
+    """One page of the queue after (or before) ``cursor``, in one query.
+
+    ``tickets`` may narrow :func:`staff_queue` further (more related rows to select).
+    Raises ValidationFailed(field="cursor") for a cursor that is not valid.
+    """
+    tickets = staff_queue(user, filters) if tickets is None else tickets
+    return keyset.paginate(tickets, QUEUE_KEYS, cursor, size, salt="zapros.queue")
+
+
 def client_requests(user: User, *, active: bool) -> QuerySet[Ticket]:
     """The client's "Requests" (not archived) or "All requests" (everything)."""
     tickets = policies.visible_tickets(user).select_related("department", "service")
     if active:
         tickets = tickets.exclude(state=states.State.ARCHIVED)
     return tickets.order_by("-client_activity_at", "-id")
+
+
+def client_requests_page(user: User, *, active: bool, cursor: str | None,
+                         size: int) -> keyset.Page:
+    return keyset.paginate(client_requests(user, active=active), CLIENT_KEYS, cursor, size,
+                           salt="zapros.client-requests")
 
 
 @dataclass

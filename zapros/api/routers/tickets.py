@@ -37,11 +37,14 @@ def _detail(user, number: int, *, reading: bool = False):
 
 @router.get("/tickets", response={200: schemas.TicketPage, **ERRORS}, summary="List requests")
 def list_tickets(request, filters: Query[schemas.TicketFilters]):
-    """Staff get their queue with the workspace's filters; clients get their own requests
-    (archived ones with `archived=true`). Newest activity first; follow `next` for more."""
+    """Staff get their queue with the workspace's filters and in its order (needing a reply
+    first, the nearest deadline first, then the latest activity); clients get their own
+    requests (archived ones with `archived=true`), newest activity first. Follow `next` for
+    more."""
     user = request.auth
+    limit = filters.limit or settings.ZAPROS_QUEUE_PAGE_SIZE
     if policies.is_staff_viewer(user):
-        tickets = selectors.staff_queue(user, selectors.QueueFilters(
+        rows, next_cursor = paging.staff_page(user, selectors.QueueFilters(
             department=filters.department,
             status=filters.status,
             state=filters.state,
@@ -49,14 +52,10 @@ def list_tickets(request, filters: Query[schemas.TicketFilters]):
             client=filters.client,
             needs_reply=filters.needs_reply,
             include_archived=filters.include_archived,
-        )).select_related("service")
-        field = "updated_at"
+        ), filters.cursor, limit)
     else:
-        tickets = selectors.client_requests(user, active=not filters.archived)
-        field = "client_activity_at"
-    rows, next_cursor = paging.page(
-        tickets, filters.cursor, filters.limit or settings.ZAPROS_QUEUE_PAGE_SIZE, field=field
-    )
+        rows, next_cursor = paging.client_page(user, archived=filters.archived,
+                                               cursor=filters.cursor, limit=limit)
     return {"items": [present.ticket_item(user, t) for t in rows], "next": next_cursor}
 
 

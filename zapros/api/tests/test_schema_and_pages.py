@@ -123,3 +123,25 @@ def test_a_get_request_changes_nothing_for_staff(cast, api_as):
     api_as(cast.john).get(f"/api/v1/tickets/{ticket.number}/messages")
 
     assert snapshot() == before
+
+
+def test_staff_pages_follow_the_queue_order_and_refuse_an_altered_cursor(cast, api_as):
+    waiting = [cast.open(subject=f"Waiting {i}").number for i in range(3)]
+    answered = cast.open(subject="Answered")
+    services.take(cast.john, answered.number)
+    services.respond(cast.john, answered.number, body="Done", close=True)
+    john = api_as(cast.john)
+
+    seen, cursor = [], None
+    while True:
+        page = john.get("/api/v1/tickets", {"limit": 2, **({"cursor": cursor} if cursor else {})})
+        seen += [item["number"] for item in page.json()["items"]]
+        cursor = page.json()["next"]
+        if cursor is None:
+            break
+
+    # Needing a reply first, the nearest deadline (the oldest question) first.
+    assert seen == [*sorted(waiting), answered.number]
+    first = john.get("/api/v1/tickets", {"limit": 2}).json()
+    altered = john.get("/api/v1/tickets", {"limit": 2, "cursor": first["next"][:-2] + "zz"})
+    assert (altered.status_code, altered.json()["field"]) == (422, "cursor")

@@ -5,7 +5,6 @@ Views parse the request, call a selector or a service and render; every rule liv
 ``policies.offered_actions``. Refusals come back as form errors or flash messages.
 """
 
-from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
@@ -28,8 +27,6 @@ from zapros.web.http import add_domain_error
 
 from . import client_filter, forms
 from .timeline import timeline_rows
-
-MAX_PAGE = 100_000
 
 
 def staff_member_required(view):
@@ -56,37 +53,6 @@ def active_staff():
 
 
 # --- Queue ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Page:
-    """One page of the queue, found by fetching one row more than it shows: no COUNT(*)."""
-
-    tickets: list
-    number: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def next_number(self) -> int:
-        return self.number + 1
-
-    @property
-    def previous_number(self) -> int:
-        return self.number - 1
-
-
-def page_of(queryset, page_param: str | None, size: int) -> Page:
-    try:
-        number = min(max(int(page_param or 1), 1), MAX_PAGE)
-    except ValueError:
-        number = 1
-    offset = (number - 1) * size
-    rows = list(queryset[offset:offset + size + 1])
-    return Page(tickets=rows[:size], number=number, has_next=len(rows) > size)
-
 
 def queue_filters(user: User, values: dict) -> selectors.QueueFilters:
     status = values.get("status") or ""
@@ -132,11 +98,14 @@ def queue(request):
     sticky = client_filter.current(request)
     filters = queue_filters(user, {**values, "client": values.get("client") or (
         sticky.id if sticky else None)})
-    page = page_of(
-        selectors.staff_queue(user, filters),
-        request.GET.get("page"),
-        settings.ZAPROS_QUEUE_PAGE_SIZE,
-    )
+    size = settings.ZAPROS_QUEUE_PAGE_SIZE
+    try:
+        page = selectors.queue_page(user, filters, request.GET.get("cursor"), size)
+    except ValidationFailed:
+        # An old or altered link: start again from the top rather than fail.
+        messages.warning(request, _("That page link is no longer valid: here is the first "
+                                    "page."))
+        page = selectors.queue_page(user, filters, None, size)
     client = None
     if values.get("client"):
         client = Client.objects.select_related("user").filter(pk=values["client"]).first()

@@ -145,20 +145,20 @@ def test_the_client_filter_follows_the_agent_through_the_workspace(cast, logged_
     response = browser.post(client_url(cast.alice.pk, "client_filter"))
     assert response["Location"] == reverse("staff:queue")
     queue = browser.get(reverse("staff:queue"))
-    assert [t.number for t in queue.context["page"].tickets] == [alice_ticket.number]
+    assert [t.number for t in queue.context["page"].rows] == [alice_ticket.number]
     for url in (reverse("staff:queue"), reverse("staff:templates"), reverse("staff:settings"),
                 reverse("staff:ticket", args=[bob_ticket.number]), client_url(cast.bob.pk)):
         assert "Client: Alice Client" in html(browser.get(url)), url
     # An explicit client in the queue's address wins over the sticky one.
     bobs = browser.get(reverse("staff:queue") + f"?client={cast.bob.pk}")
-    assert [t.number for t in bobs.context["page"].tickets] == [bob_ticket.number]
+    assert [t.number for t in bobs.context["page"].rows] == [bob_ticket.number]
 
     templates = reverse("staff:templates")
     response = browser.post(reverse("staff:client_filter_clear"), {"next": templates})
     assert response["Location"] == templates
     queue = browser.get(reverse("staff:queue"))
     assert "Client: Alice Client" not in html(queue)
-    assert len(queue.context["page"].tickets) == 2
+    assert len(queue.context["page"].rows) == 2
 
 
 def test_clearing_refuses_to_send_the_agent_elsewhere(cast, logged_in):

@@ -1,6 +1,7 @@
 """The staff workspace: queue, ticket page, lock, reply form and the buttons around them."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.messages import get_messages
@@ -19,8 +20,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def queue_url(**params):
-    from urllib.parse import urlencode
-
     url = reverse("staff:queue")
     return f"{url}?{urlencode(params)}" if params else url
 
@@ -33,7 +32,7 @@ def ticket_url(ticket, action=None):
 
 def numbers(response):
     assert response.status_code == 200
-    return [ticket.number for ticket in response.context["page"].tickets]
+    return [ticket.number for ticket in response.context["page"].rows]
 
 
 def flashes(response):
@@ -236,13 +235,17 @@ def test_queue_pages_keep_the_filters(cast, logged_in, settings):
     browser = logged_in(cast.john)
     first = browser.get(queue_url(client=cast.alice.pk))
     assert len(numbers(first)) == 2
+    cursor = first.context["page"].next_cursor
     html = first.content.decode()
-    assert f'href="?client={cast.alice.pk}&amp;page=2"' in html
-    last = browser.get(queue_url(client=cast.alice.pk, page=3))
+    assert f'href="?{urlencode({"client": cast.alice.pk, "cursor": cursor})}"'.replace(
+        "&", "&amp;") in html
+    second = browser.get(queue_url(client=cast.alice.pk, cursor=cursor))
+    last = browser.get(queue_url(client=cast.alice.pk,
+                                 cursor=second.context["page"].next_cursor))
     assert len(numbers(last)) == 1
     assert not last.context["page"].has_next
-    seen = set(numbers(first)) | set(numbers(browser.get(queue_url(client=cast.alice.pk,
-                                                                   page=2)))) | set(numbers(last))
+    assert last.context["page"].number == 3
+    seen = set(numbers(first)) | set(numbers(second)) | set(numbers(last))
     assert seen == {t.number for t in tickets}
 
 
@@ -273,7 +276,10 @@ def test_queue_runs_a_constant_number_of_queries(cast, logged_in, settings,
     browser = logged_in(getattr(cast, user))
     urls = [queue_url(), queue_url(client=cast.alice.pk, status="all", needs_reply="on")]
     _busy_queue(cast, 5)
-    browser.get(urls[0])
+    settings.ZAPROS_QUEUE_PAGE_SIZE = 2
+    # The second page, by its cursor, costs what the first does.
+    urls.append(queue_url(cursor=browser.get(urls[0]).context["page"].next_cursor))
+    settings.ZAPROS_QUEUE_PAGE_SIZE = 100
     counts = []
     for url in urls:
         with CaptureQueriesContext(connection) as queries:
@@ -650,3 +656,18 @@ def test_ticket_page_runs_a_constant_number_of_queries(cast, logged_in,
     with django_assert_max_num_queries(len(queries)):
         response = browser.get(ticket_url(large))
     assert "Answer 27" in response.content.decode()
+
+
+def test_queue_with_an_altered_cursor_shows_the_first_page_and_says_so(cast, logged_in,
+                                                                        settings):
+    settings.ZAPROS_QUEUE_PAGE_SIZE = 2
+    for i in range(3):
+        cast.open(subject=f"Ticket {i}")
+    browser = logged_in(cast.john)
+    first = browser.get(queue_url())
+    cursor = first.context["page"].next_cursor
+    response = browser.get(queue_url(cursor=cursor[:-2] + "xx"))
+    assert numbers(response) == numbers(first)
+    assert response.context["page"].number == 1
+    assert flashes(response) == ["That page link is no longer valid: here is the first page."]
+    assert len(numbers(browser.get(queue_url(cursor=cursor)))) == 1

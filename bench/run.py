@@ -1,0 +1,487 @@
+#!/usr/bin/env python
+"""Zapros benchmarks: the pages and the API through HTTP, against gunicorn on 127.0.0.1.
+
+    .venv/bin/python bench/run.py --database postgres://postgres@127.0.0.1:5432/zapros_bench \\
+        --tickets 100000 --json bench/results/pg-100k.json
+
+Migrates the database, generates ``--tickets`` tickets if it holds fewer (``manage.py
+generate``), starts gunicorn on a free port, signs in through the real login form, and
+measures: latency (median, p95) of the queue (default, filtered, its next page), a ticket
+page with 30 messages, the client's "Requests" page and the API list; requests per second at
+``--concurrency``; opening requests through the portal form and the API and posting messages;
+opening requests through the service layer in one process; SQL queries per page; and, on
+PostgreSQL, EXPLAIN (ANALYZE, BUFFERS) of the queue's and the ticket page's queries, flagging
+any sequential scan of tickets or messages. Prints a table and writes JSON.
+
+The database is written to (tickets and messages are created): use one made for benchmarks.
+Every request goes to 127.0.0.1 only, and every loop is bounded by its count.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv" / "bin"
+SUBJECT_30 = "Benchmark: a conversation of thirty messages"
+SUBJECT_WRITES = "Benchmark: messages are posted here"
+PASSWORD = "bench12345"
+AGENT, SUPERVISOR, CLIENT = ("agent1@bench.zapros.test", "supervisor@bench.zapros.test",
+                             "client1@bench.zapros.test")
+# Writes go to another client's account, so that the pages read stay the same run after run.
+WRITER = "client2@bench.zapros.test"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", required=True, help="DATABASE_URL of a benchmark database")
+    parser.add_argument("--tickets", type=int, default=0,
+                        help="generate this many tickets first if the database has fewer")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--requests", type=int, default=200, help="per page, sequentially")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--writes", type=int, default=100, help="per write benchmark")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--name", default="", help="a label for this run")
+    args = parser.parse_args()
+
+    env = {
+        "DATABASE_URL": args.database,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SECRET_KEY": "zapros-bench-only-" + "x" * 40,
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SECURE_COOKIES": "0",
+        "STATIC_MANIFEST": "0",
+        "HUEY_IMMEDIATE": "0",
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(ROOT / "var" / "bench-media")),
+    }
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    results = {"name": args.name, "machine": machine(), "database": database_label(),
+               "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    results["generate"] = prepare_data(args)
+    fixtures = prepare_fixtures()
+    results["data"] = fixtures.pop("counts")
+    with Server(env) as server:
+        results["http"] = measure_http(server.port, fixtures, args)
+    results["service_layer"] = measure_service_layer(args.writes * 3)
+    results["queries"], results["explain"] = measure_queries(fixtures)
+    report(results)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
+        print(f"\nwritten to {args.json}")
+
+
+def machine() -> dict:
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "system": platform.platform(), "load_at_start": os.getloadavg()}
+
+
+def database_label() -> str:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version()")
+            return cursor.fetchone()[0].split(" on ")[0]
+    return f"{connection.vendor} {connection.Database.sqlite_version}"
+
+
+# --- data -----------------------------------------------------------------------------------
+
+def prepare_data(args) -> dict:
+    from django.core.management import call_command
+
+    from zapros.tickets.models import Ticket
+
+    call_command("migrate", verbosity=0)
+    have = Ticket.objects.count()
+    if have >= args.tickets:
+        return {"generated": 0, "existing": have}
+    began = time.monotonic()
+    call_command("generate", tickets=args.tickets - have, seed=args.seed)
+    return {"generated": args.tickets - have, "seconds": round(time.monotonic() - began, 1)}
+
+
+def prepare_fixtures() -> dict:
+    """The people who sign in, a ticket with 30 messages, an API token; made once."""
+    from zapros.accounts.models import Department, User
+    from zapros.api.models import ApiToken
+    from zapros.tickets import services
+    from zapros.tickets.models import Event, Message, Ticket
+    from zapros.tickets.states import State
+
+    agent = User.objects.get(email=AGENT)
+    client = User.objects.get(email=CLIENT)
+    department = agent.departments.filter(in_support_center=True).first()
+    long = Ticket.objects.filter(subject=SUBJECT_30).first()
+    if long is None:
+        long = services.open_ticket(client, department_id=department.pk, subject=SUBJECT_30,
+                                    body="The first message.")
+        services.take(agent, long.number)
+        for i in range(29):
+            if i % 2 == 0:
+                services.respond(agent, long.number, body=f"Answer {i}", close=False,
+                                 note="Checked the logs." if i % 6 == 0 else "")
+            else:
+                services.client_reply(client, long.number, body=f"Reply {i}")
+    writer = User.objects.get(email=WRITER)
+    writes = Ticket.objects.filter(subject=SUBJECT_WRITES, client_id=writer.pk).first()
+    if writes is None:
+        writes = services.open_ticket(writer, department_id=department.pk,
+                                      subject=SUBJECT_WRITES, body="The first message.")
+    ApiToken.objects.filter(name="bench").delete()
+    _token, agent_key = ApiToken.issue(agent, "bench")
+    _token, client_key = ApiToken.issue(client, "bench")
+    _token, writer_key = ApiToken.issue(writer, "bench")
+    return {
+        "long": long.number,
+        "writes": writes.number,
+        "department": department.pk,
+        "other_department": Department.objects.exclude(pk=department.pk)
+        .filter(in_support_center=True).first().pk,
+        "agent_key": agent_key,
+        "client_key": client_key,
+        "writer_key": writer_key,
+        "counts": {
+            "tickets": Ticket.objects.count(),
+            "active_tickets": Ticket.objects.exclude(state=State.ARCHIVED).count(),
+            "messages": Message.objects.count(),
+            "events": Event.objects.count(),
+            "messages_on_long_ticket": Message.objects.filter(ticket__number=long.number).count(),
+            "client_tickets": Ticket.objects.filter(client_id=client.pk).count(),
+            "client_active_tickets": Ticket.objects.filter(client_id=client.pk).exclude(
+                state=State.ARCHIVED).count(),
+        },
+    }
+
+
+# --- the server -----------------------------------------------------------------------------
+
+class Server:
+    """gunicorn on 127.0.0.1, on a port the system picks."""
+
+    def __init__(self, env):
+        # The checkout this script belongs to, whatever else the environment points at.
+        self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+        self.process = None
+        self.port = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [str(VENV / "gunicorn"), "config.wsgi:application", "--chdir", str(ROOT),
+             "--bind", "127.0.0.1:0",
+             "--workers", "2", "--threads", "4", "--worker-class", "gthread",
+             "--log-level", "info"],
+            cwd=ROOT, env=self.env, stderr=subprocess.PIPE, text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = self.process.stderr.readline()
+            if not line and self.process.poll() is not None:
+                raise RuntimeError("gunicorn did not start")
+            match = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
+            if match:
+                self.port = int(match.group(1))
+                break
+        else:
+            raise RuntimeError("gunicorn did not say where it listens")
+        # Keep reading its log so that it never blocks on a full pipe.
+        threading.Thread(target=self.process.stderr.read, daemon=True).start()
+        time.sleep(1.0)  # let both workers boot
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class Browser:
+    """Cookies and CSRF for one signed-in person, over http.client."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+
+    def request(self, method, path, body=None, headers=None, connection=None):
+        own = connection is None
+        connection = connection or http.client.HTTPConnection("127.0.0.1", self.port,
+                                                              timeout=60)
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if isinstance(body, dict):
+            body = urllib.parse.urlencode(body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        content = response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";")[0]
+        if own:
+            connection.close()
+        return response.status, content, response
+
+    def csrf(self, path):
+        _status, content, _response = self.request("GET", path)
+        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content)
+        return match.group(1).decode()
+
+    def login(self, email):
+        token = self.csrf("/login/")
+        status, _content, _response = self.request("POST", "/login/", {
+            "csrfmiddlewaretoken": token, "username": email, "password": PASSWORD, "next": "",
+        })
+        if status != 302 or "sessionid" not in self.cookies:
+            raise RuntimeError(f"could not sign in as {email}: {status}")
+        return self
+
+
+def timed(browser, method, path, count, headers=None, body=None, expect=(200,)):
+    """Latencies in ms of ``count`` sequential requests on one kept-alive connection."""
+    connection = http.client.HTTPConnection("127.0.0.1", browser.port, timeout=60)
+    times = []
+    for _ in range(count):
+        began = time.perf_counter()
+        status, _content, _response = browser.request(method, path, body=body, headers=headers,
+                                                      connection=connection)
+        times.append((time.perf_counter() - began) * 1000)
+        if status not in expect:
+            raise RuntimeError(f"{method} {path} answered {status}")
+    connection.close()
+    return times
+
+
+def throughput(browser, path, total, concurrency, headers=None):
+    """Requests per second of ``total`` GETs spread over ``concurrency`` threads."""
+    per_thread = max(1, total // concurrency)
+    errors = []
+
+    def worker():
+        try:
+            timed(browser, "GET", path, per_thread, headers=headers)
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return per_thread * concurrency / (time.perf_counter() - began)
+
+
+def summary(times) -> dict:
+    ordered = sorted(times)
+    return {"n": len(times), "median_ms": round(statistics.median(ordered), 2),
+            "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
+            "max_ms": round(ordered[-1], 2)}
+
+
+def measure_http(port, fixtures, args) -> dict:
+    agent = Browser(port).login(AGENT)
+    client = Browser(port).login(CLIENT)
+    api_agent = {"Authorization": f"Bearer {fixtures['agent_key']}"}
+    api_client = {"Authorization": f"Bearer {fixtures['client_key']}"}
+    # The second page of the queue, by the cursor the first page links to.
+    _s, first, _r = agent.request("GET", "/staff/")
+    next_link = re.search(rb'rel="next" href="([^"]+)"', first)
+    next_page = "/staff/" + next_link.group(1).decode().replace("&amp;", "&") if next_link \
+        else "/staff/"
+    pages = {
+        "queue (default)": (agent, "/staff/", None),
+        "queue (needs reply, department)":
+            (agent, f"/staff/?needs_reply=on&department={fixtures['department']}", None),
+        "queue (archived included)": (agent, "/staff/?status=all", None),
+        "queue (next page)": (agent, next_page, None),
+        "ticket page (30 messages)": (agent, f"/staff/tickets/{fixtures['long']}/", None),
+        "client Requests page": (client, "/portal/requests/", None),
+        "API list (staff)": (agent, "/api/v1/tickets", api_agent),
+        "API list (client)": (client, "/api/v1/tickets", api_client),
+    }
+    out = {}
+    for label, (browser, path, headers) in pages.items():
+        timed(browser, "GET", path, 10, headers=headers)  # warm up
+        row = summary(timed(browser, "GET", path, args.requests, headers=headers))
+        row["rps"] = round(throughput(browser, path, args.requests * 2, args.concurrency,
+                                      headers=headers), 1)
+        row["path"] = path
+        out[label] = row
+        print(f"  {label:34} median {row['median_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  "
+              f"{row['rps']:7.1f} req/s", flush=True)
+    writer = Browser(port).login(WRITER)
+    api_writer = {"Authorization": f"Bearer {fixtures['writer_key']}"}
+    out.update(measure_writes(port, writer, agent, fixtures, args.writes, api_agent, api_writer))
+    return out
+
+
+def measure_writes(port, client, agent, fixtures, count, api_agent, api_client) -> dict:
+    out = {}
+    token = client.csrf("/portal/requests/new/")
+    form = {"csrfmiddlewaretoken": token, "department": fixtures["department"],
+            "subject": "Benchmark request", "type": "question", "body": "Opened by the bench."}
+    times = timed(client, "POST", "/portal/requests/new/", count, body=form, expect=(302,))
+    out["open request (portal form)"] = {**summary(times), "per_s": rate(times)}
+    payload = json.dumps({"department": fixtures["department"], "subject": "Benchmark request",
+                          "body": "Opened through the API."})
+    times = timed(client, "POST", "/api/v1/tickets", count, body=payload, expect=(201,),
+                  headers={**api_client, "Content-Type": "application/json"})
+    out["open request (API)"] = {**summary(times), "per_s": rate(times)}
+    number = fixtures["writes"]
+    payload = json.dumps({"body": "One more message from the bench."})
+    times = timed(client, "POST", f"/api/v1/tickets/{number}/messages", count, body=payload,
+                  expect=(201,), headers={**api_client, "Content-Type": "application/json"})
+    out["post message (API, client)"] = {**summary(times), "per_s": rate(times)}
+    payload = json.dumps({"body": "Internal note from the bench.", "visibility": "internal"})
+    times = timed(agent, "POST", f"/api/v1/tickets/{number}/messages", count, body=payload,
+                  expect=(201,), headers={**api_agent, "Content-Type": "application/json"})
+    out["post internal comment (API, staff)"] = {**summary(times), "per_s": rate(times)}
+    for label in list(out)[-4:]:
+        row = out[label]
+        print(f"  {label:34} median {row['median_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  "
+              f"{row['per_s']:7.1f} /s", flush=True)
+    return out
+
+
+def rate(times) -> float:
+    return round(len(times) / (sum(times) / 1000), 1)
+
+
+# --- in one process -------------------------------------------------------------------------
+
+def measure_service_layer(count) -> dict:
+    from zapros.accounts.models import User
+    from zapros.tickets import services
+
+    client = User.objects.get(email=WRITER)
+    department = User.objects.get(email=AGENT).departments.filter(
+        in_support_center=True).first()
+    began = time.perf_counter()
+    for i in range(count):
+        services.open_ticket(client, department_id=department.pk, subject=f"Service layer {i}",
+                             body="Opened in one process by the bench.")
+    seconds = time.perf_counter() - began
+    result = {"tickets": count, "seconds": round(seconds, 2), "per_s": round(count / seconds, 1)}
+    print(f"  open_ticket() in one process: {result['per_s']} tickets/s", flush=True)
+    return result
+
+
+def measure_queries(fixtures):
+    """Queries per page through Django's test client, and the plans of the big ones."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    from zapros.accounts.models import User
+
+    setup_test_environment()  # responses then carry their template context
+    browsers = {}
+    for email in (AGENT, SUPERVISOR, CLIENT):
+        browsers[email] = Client()
+        browsers[email].force_login(User.objects.get(email=email))
+    agent = browsers[AGENT]
+    first = agent.get("/staff/")
+    page = first.context["page"]
+    pages = {
+        "queue (default)": (AGENT, "/staff/"),
+        "queue (needs reply, department)":
+            (AGENT, f"/staff/?needs_reply=on&department={fixtures['department']}"),
+        "queue (archived included)": (AGENT, "/staff/?status=all"),
+        "queue (next page)": (AGENT, "/staff/?" + urllib.parse.urlencode(
+            {"cursor": page.next_cursor or ""})),
+        "queue (supervisor, assignee=nobody)": (SUPERVISOR, "/staff/?assignee=nobody"),
+        "ticket page (30 messages)": (AGENT, f"/staff/tickets/{fixtures['long']}/"),
+        "client Requests page": (CLIENT, "/portal/requests/"),
+        "client ticket page": (CLIENT, f"/portal/requests/{fixtures['long']}/"),
+    }
+    counts, plans = {}, {}
+    for label, (email, path) in pages.items():
+        browser = browsers[email]
+        browser.get(path)
+        with CaptureQueriesContext(connection) as captured:
+            response = browser.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        counts[label] = len(captured)
+        if connection.vendor == "postgresql":
+            plans[label] = explain(connection, captured.captured_queries)
+    return counts, plans
+
+
+BIG_TABLES = ("tickets_ticket", "tickets_message", "tickets_event")
+
+
+def explain(connection, queries) -> list:
+    out = []
+    for query in queries:
+        sql = query["sql"]
+        if not any(f'"{table}"' in sql for table in BIG_TABLES) or not sql.startswith("SELECT"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        seq = sorted({table for table in BIG_TABLES
+                      if re.search(rf"Seq Scan on {table}\b", plan)})
+        total = re.search(r"Execution Time: ([\d.]+) ms", plan)
+        planning = re.search(r"Planning Time: ([\d.]+) ms", plan)
+        out.append({"sql": sql, "plan": plan, "seq_scans": seq,
+                    "execution_ms": float(total.group(1)) if total else None,
+                    "planning_ms": float(planning.group(1)) if planning else None})
+    return out
+
+
+# --- the report -----------------------------------------------------------------------------
+
+def report(results):
+    print(f"\nZapros benchmark {results['name']}  {results['started']}")
+    print(f"machine: {results['machine']['cpus']} CPUs, {results['machine']['system']}, "
+          f"load {', '.join(f'{x:.1f}' for x in results['machine']['load_at_start'])}")
+    print(f"database: {results['database']}; data: {results['data']}")
+    print(f"\n{'page / operation':38} {'median ms':>10} {'p95 ms':>9} {'req/s':>8} "
+          f"{'queries':>8}")
+    for label, row in results["http"].items():
+        speed = row.get("rps", row.get("per_s"))
+        queries = results["queries"].get(label, "")
+        print(f"{label:38} {row['median_ms']:>10.1f} {row['p95_ms']:>9.1f} {speed:>8.1f} "
+              f"{queries!s:>8}")
+    for label, queries in results["queries"].items():
+        if label not in results["http"]:
+            print(f"{label:38} {'':>10} {'':>9} {'':>8} {queries!s:>8}")
+    layer = results["service_layer"]
+    print(f"\nopen_ticket() through the service layer: {layer['per_s']} tickets/s")
+    if results["explain"]:
+        print("\nEXPLAIN (ANALYZE, BUFFERS): slowest query of each page")
+        for label, plans in results["explain"].items():
+            if not plans:
+                continue
+            worst = max(plans, key=lambda p: p["execution_ms"] or 0)
+            seq = ", ".join(t for p in plans for t in p["seq_scans"]) or "none"
+            planning = sum(p["planning_ms"] or 0 for p in plans)
+            print(f"  {label:38} {worst['execution_ms']:8.2f} ms  (planning, all queries: "
+                  f"{planning:.2f} ms)  seq scans of big tables: {seq}")
+
+
+if __name__ == "__main__":
+    main()
