@@ -73,7 +73,8 @@ def main() -> None:
 
             profile = cProfile.Profile()
             result = profile.runcall(polling.poll, gateway.pk)
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+            order = os.environ.get("BENCH_PROFILE_SORT", "cumulative")  # or "tottime"
+            pstats.Stats(profile).sort_stats(order).print_stats(40)
         else:
             result = polling.poll(gateway.pk)
         elapsed = time.perf_counter() - started

@@ -258,6 +258,9 @@ ZAPROS_MAIL_MAX_BYTES = int(env("ZAPROS_MAIL_MAX_BYTES", str(25 * 1024 * 1024)))
 ZAPROS_MAIL_TIMEOUT = int(env("ZAPROS_MAIL_TIMEOUT", "30"))
 ZAPROS_MAIL_TEST_TIMEOUT = int(env("ZAPROS_MAIL_TEST_TIMEOUT", "5"))
 ZAPROS_MAIL_BATCH = int(env("ZAPROS_MAIL_BATCH", "500"))
+# One IMAP fetch brings at most this many mails, and this many bytes unless one mail is larger.
+ZAPROS_MAIL_FETCH_MAILS = int(env("ZAPROS_MAIL_FETCH_MAILS", "50"))
+ZAPROS_MAIL_FETCH_BYTES = int(env("ZAPROS_MAIL_FETCH_BYTES", str(16 * 1024 * 1024)))
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)

@@ -1,14 +1,17 @@
 """Talking to mailboxes: IMAP and POP3, over SSL/TLS, STARTTLS or plain text.
 
-A mailbox hands out the keys of the unread mail, the raw bytes of one mail, and marks a mail
-as handled (IMAP ``\\Seen``; POP3 ``DELE`` in delete mode). Marking is a separate step that
-the poller takes only after the import committed. Every failure comes out as
+A mailbox hands out the keys of the unread mail, the raw bytes of one mail or of a batch, and
+marks mail as handled (IMAP ``\\Seen``; POP3 ``DELE`` in delete mode). Marking is a separate
+step that the poller takes only after the imports committed. IMAP answers a batch in one round
+trip (``UID FETCH`` and ``UID STORE`` of a UID set); POP3 has no such command and goes one by
+one. Every failure comes out as
 :class:`MailboxError` carrying the server's own words.
 """
 
 import contextlib
 import imaplib
 import poplib
+import re
 import socket
 import ssl
 from dataclasses import dataclass
@@ -96,8 +99,39 @@ class ImapBox:
                 return item[1]
         raise MailboxError(f"the server sent no mail for UID {key}")
 
+    def sizes(self, keys: list[str]) -> dict[str, int]:
+        """The size in bytes of each mail, in one round trip."""
+        if not keys:
+            return {}
+        data = self._call("uid", "FETCH", ",".join(keys), "(RFC822.SIZE)")
+        found = {}
+        for item in data:
+            line = item[0] if isinstance(item, tuple) else item
+            uid, size = UID_RE.search(line or b""), SIZE_RE.search(line or b"")
+            if uid and size:
+                found[uid.group(1).decode()] = int(size.group(1))
+        return found
+
+    def fetch_many(self, keys: list[str]) -> dict[str, bytes]:
+        """The raw mails of ``keys`` in one round trip, by key; a mail the server did not send
+        (deleted meanwhile) is missing from the answer."""
+        if not keys:
+            return {}
+        data = self._call("uid", "FETCH", ",".join(keys), "(BODY.PEEK[])")
+        found = {}
+        for item in data:
+            if isinstance(item, tuple) and len(item) == 2:
+                uid = UID_RE.search(item[0] or b"")
+                if uid:
+                    found[uid.group(1).decode()] = item[1]
+        return found
+
     def done(self, key: str) -> None:
         self._call("uid", "STORE", key, "+FLAGS.SILENT", r"(\Seen)")
+
+    def done_many(self, keys: list[str]) -> None:
+        if keys:
+            self._call("uid", "STORE", ",".join(keys), "+FLAGS.SILENT", r"(\Seen)")
 
     def finish(self) -> None:
         """Nothing to commit on IMAP: flags are stored as they are set."""
@@ -122,6 +156,10 @@ class ImapBox:
         if status != "OK":
             raise MailboxError(_words(imaplib.IMAP4.error(data[0] if data else status)))
         return data
+
+
+UID_RE = re.compile(rb"\bUID (\d+)")
+SIZE_RE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 
 
 def _no_delay(sock) -> None:
@@ -177,6 +215,17 @@ class Pop3Box:
         except ERRORS as error:
             raise MailboxError(_words(error)) from error
         return b"\r\n".join(lines) + b"\r\n"
+
+    def sizes(self, keys: list[str]) -> dict[str, int]:
+        """Unknown without a LIST per mail; the poller then fetches one by one."""
+        return {}
+
+    def fetch_many(self, keys: list[str]) -> dict[str, bytes]:
+        return {key: self.fetch(key) for key in keys}
+
+    def done_many(self, keys: list[str]) -> None:
+        for key in keys:
+            self.done(key)
 
     def done(self, key: str) -> None:
         if self.account.delete:

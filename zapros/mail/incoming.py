@@ -66,6 +66,17 @@ def read(mail: InboundMail) -> parsing.ParsedMail:
         return parsing.parse(file.read())
 
 
+def incoming_file(user: User, mail_id, number) -> tuple[InboundMail, parsing.Part]:
+    """The file ``number`` (counted from 1, in the order the mail carries them) of a mail
+    ``user`` may see, discarded or sorted ones included. NotFound otherwise."""
+    mail = access_incoming(user, mail_id)
+    number = clean_id(number)
+    parts = read(mail).parts
+    if not number or number > len(parts):
+        raise NotFound(_("There is no such file."))
+    return mail, parts[number - 1]
+
+
 def _waiting(actor: User, mail_id) -> InboundMail:
     mail = access_incoming(actor, mail_id, for_update=True)
     if mail.status != Status.INCOMING:

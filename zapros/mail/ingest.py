@@ -50,13 +50,26 @@ COUNTERS = {
 }
 
 
-def receive(gateway: MailGateway, raw: bytes) -> str:
+class Memo:
+    """What one poll would otherwise look up for every mail: the client behind each sender
+    address, and how many mails each sender sent within the flood window. It lives for one
+    poll (seconds), so a client registered or a mail ageing out of the window meanwhile is
+    noticed by the next poll."""
+
+    def __init__(self):
+        self.clients: dict[str, Client | None] = {}
+        self.recent: dict[str, int] = {}
+
+
+def receive(gateway: MailGateway, raw: bytes, *, memo: Memo | None = None) -> str:
     """Import one raw mail through ``gateway``; returns the status it got, DUPLICATE when it
     was imported before, or NOT_OURS when it is not addressed to the gateway (nothing kept).
 
     The mail row, its raw file and whatever it becomes (ticket, message) commit together; a
-    second import of the same mail, even a concurrent one, stops at the unique key.
+    second import of the same mail, even a concurrent one, stops at the unique key. A poll
+    passes one ``memo`` for all its mails.
     """
+    memo = memo or Memo()
     mail = parsing.parse(raw)
     if not mail.is_addressed_to(gateway.address):
         return NOT_OURS
@@ -74,9 +87,10 @@ def receive(gateway: MailGateway, raw: bytes) -> str:
     try:
         with transaction.atomic():
             record.status, record.reason = Status.INCOMING, ""
+            _route(gateway, record, mail, memo)
+            # Written last, in the same transaction: a concurrent import of the same mail
+            # fails here on the unique key and everything it did rolls back with it.
             record.save()
-            _route(gateway, record, mail)
-            record.save(update_fields=["status", "reason", "ticket", "ticket_message"])
             counter = COUNTERS.get(record.status)
             if counter:
                 _count(gateway, counter)
@@ -89,6 +103,8 @@ def receive(gateway: MailGateway, raw: bytes) -> str:
     except BaseException:
         record.raw.storage.delete(record.raw.name)
         raise
+    if record.sender in memo.recent:
+        memo.recent[record.sender] += 1
     return record.status
 
 
@@ -96,7 +112,8 @@ def _count(gateway: MailGateway, counter: str) -> None:
     MailGateway.objects.filter(pk=gateway.pk).update(**{counter: F(counter) + 1})
 
 
-def _route(gateway: MailGateway, record: InboundMail, mail: parsing.ParsedMail) -> None:
+def _route(gateway: MailGateway, record: InboundMail, mail: parsing.ParsedMail,
+           memo: Memo) -> None:
     if mail.auto:
         record.status = Status.BOUNCE if mail.auto == parsing.BOUNCE else Status.AUTO_REPLY
         record.reason = mail.auto_reason[:255]
@@ -104,14 +121,16 @@ def _route(gateway: MailGateway, record: InboundMail, mail: parsing.ParsedMail) 
     if mail.is_empty:
         record.status = Status.EMPTY
         return
-    if _floods(mail.from_address, record.pk):
+    if _floods(record.sender, memo):
         record.status = Status.THROTTLED
         record.reason = _("More than %(limit)d mails in %(minutes)d minutes.") % {
             "limit": settings.ZAPROS_MAIL_FLOOD_LIMIT,
             "minutes": settings.ZAPROS_MAIL_FLOOD_WINDOW,
         }
         return
-    client = find_client(mail.from_address)
+    if record.sender not in memo.clients:
+        memo.clients[record.sender] = find_client(record.sender)
+    client = memo.clients[record.sender]
     if client is None:
         record.status = Status.INCOMING
         return
@@ -124,19 +143,23 @@ def _route(gateway: MailGateway, record: InboundMail, mail: parsing.ParsedMail) 
             else:
                 ticket = file_ticket(client.user, client, gateway, mail)
                 record.status, record.ticket = Status.TICKET, ticket
-                record.ticket_message = ticket.messages.order_by("id").first()
+                record.ticket_message_id = (
+                    ticket.messages.order_by("id").values_list("id", flat=True).first())
     except DomainError as error:
         # The client cannot write here (an inactive account, say): a person decides.
         record.status, record.reason = Status.INCOMING, str(error.message)[:255]
 
 
-def _floods(sender: str, exclude_pk: int) -> bool:
+def _floods(sender: str, memo: Memo) -> bool:
+    """Whether ``sender`` already sent the flood limit within the window. Counted once per
+    poll; :func:`receive` adds each mail of the sender it keeps afterwards."""
     if not sender:
         return False
-    since = clock.now() - timedelta(minutes=settings.ZAPROS_MAIL_FLOOD_WINDOW)
-    recent = InboundMail.objects.filter(sender=sender, received_at__gte=since).exclude(
-        pk=exclude_pk)
-    return recent.count() >= settings.ZAPROS_MAIL_FLOOD_LIMIT
+    if sender not in memo.recent:
+        since = clock.now() - timedelta(minutes=settings.ZAPROS_MAIL_FLOOD_WINDOW)
+        memo.recent[sender] = InboundMail.objects.filter(
+            sender=sender, received_at__gte=since).count()
+    return memo.recent[sender] >= settings.ZAPROS_MAIL_FLOOD_LIMIT
 
 
 def find_client(address: str) -> Client | None:
@@ -172,6 +195,7 @@ def file_ticket(actor, client: Client, gateway: MailGateway, mail: parsing.Parse
     return services.open_ticket_from_email(
         actor, client_id=client.pk, department_id=gateway.department_id, subject=mail.subject,
         body=mail.text, files=files, email_message_id=mail.message_id, notes=notes,
+        html=mail.html,
     )
 
 
@@ -179,7 +203,7 @@ def file_reply(actor, number: int, mail: parsing.ParsedMail) -> Message:
     files, notes = usable_files(mail.parts)
     return services.reply_from_email(
         actor, number, body=mail.text, files=files, email_message_id=mail.message_id,
-        notes=notes,
+        notes=notes, html=mail.html,
     )
 
 

@@ -8,6 +8,7 @@ shown is the display's business (:func:`split_quoted`).
 from __future__ import annotations
 
 import email
+import functools
 import hashlib
 import html
 import re
@@ -56,7 +57,7 @@ class ParsedMail:
     in_reply_to: list[str]
     references: list[str]
     text: str                  # what the person wrote (from text/plain, or the HTML turned to text)
-    html: str                  # sanitised HTML for display, "" when the mail had none
+    html: str                  # sanitised HTML for display (images: cid: only), "" when none
     parts: list[Part] = field(default_factory=list)
     auto: str = ""             # AUTO_REPLY, BOUNCE or ""
     auto_reason: str = ""      # which header or sender gave it away
@@ -88,8 +89,34 @@ class ParsedMail:
         return not self.text.strip() and not self.parts
 
 
+# Headers that describe the mail's structure: read again and again while walking it.
+STRUCTURE_HEADERS = frozenset({"content-type", "content-disposition",
+                               "content-transfer-encoding", "mime-version"})
+
+
+class _Policy(policy.EmailPolicy):
+    """The standard policy, but a structure header is parsed once: the library parses it
+    again on every read (a part's Content-Type several times per mail). Parsed headers are
+    immutable, so the same name and value may share one."""
+
+    def header_fetch_parse(self, name, value):
+        if hasattr(value, "name") or name.lower() not in STRUCTURE_HEADERS:
+            return super().header_fetch_parse(name, value)
+        # As the library does: only CR and LF end a line here, not what str.splitlines knows.
+        return _parsed_header(self.header_factory, name,
+                              "".join(policy.linesep_splitter.split(value)))
+
+
+@functools.lru_cache(maxsize=2048)
+def _parsed_header(factory, name: str, value: str):
+    return factory(name, value)
+
+
+POLICY = _Policy()
+
+
 def parse(raw: bytes) -> ParsedMail:
-    message = email.message_from_bytes(raw, policy=policy.default)
+    message = email.message_from_bytes(raw, policy=POLICY)
     from_name, from_address = _address(message, "from")
     _reply_name, reply_to = _address(message, "reply-to")
     text, html_body, parts = _body(message)
@@ -220,7 +247,7 @@ def _body(message: EmailMessage) -> tuple[str, str, list[Part]]:
         text = html_to_text(html_body)
     return (
         text.replace("\r\n", "\n").strip(),
-        sanitise(html_body) if html_body.strip() else "",
+        sanitise(html_body, images=True) if html_body.strip() else "",
         parts,
     )
 

@@ -1,8 +1,11 @@
 """Polling gateways: fetch unread mail, import each one, and only then mark it as handled.
 
-A crash or a dropped connection between the import and the mark leaves the mail unread on the
-server; the next poll fetches it again and the unique key turns it into a counted duplicate,
-which is then marked. One gateway's failure is recorded on it and never stops the others.
+Mail is fetched in batches (one IMAP round trip for up to ``ZAPROS_MAIL_FETCH_MAILS`` mails
+and ``ZAPROS_MAIL_FETCH_BYTES`` bytes); each mail is imported in its own transaction, and the
+batch is marked after all its imports committed. A crash or a dropped connection between the imports
+and the mark leaves the mail unread on the server; the next poll fetches it again and the
+unique key turns it into a counted duplicate, which is then marked. One gateway's failure is
+recorded on it and never stops the others.
 """
 
 import logging
@@ -93,22 +96,53 @@ def _poll(gateway: MailGateway, result: PollResult) -> None:
             frozenset(Pop3Seen.objects.filter(gateway=gateway).values_list("uidl", flat=True))
             if pop3 else frozenset()
         )
-        for key in box.unseen(known)[: settings.ZAPROS_MAIL_BATCH]:
-            raw = box.fetch(key)
-            try:
-                outcome = ingest.receive(gateway, raw)
-            except Exception as error:
-                log.exception("Importing a mail through gateway %s failed", gateway.pk)
-                result.error = _describe(error)
-                continue
-            result.add(outcome)
-            # The import has committed: now the mail may be marked.
-            if pop3:
-                Pop3Seen.objects.get_or_create(gateway=gateway, uidl=key[:70])
+        keys = box.unseen(known)[: settings.ZAPROS_MAIL_BATCH]
+        memo = ingest.Memo()
+        for batch in batches(keys, box.sizes(keys)):
+            raws = box.fetch_many(batch)
+            missing = [key for key in batch if key not in raws]
+            handled = []
+            for key in batch:
+                if key in missing:
+                    continue
+                try:
+                    outcome = ingest.receive(gateway, raws.pop(key), memo=memo)
+                except Exception as error:
+                    log.exception("Importing a mail through gateway %s failed", gateway.pk)
+                    result.error = _describe(error)
+                    continue
+                result.add(outcome)
+                if pop3:
+                    Pop3Seen.objects.get_or_create(gateway=gateway, uidl=key[:70])
                 if outcome != ingest.NOT_OURS:
-                    box.done(key)
-            elif outcome != ingest.NOT_OURS:
-                box.done(key)
+                    handled.append(key)
+            # Every import of the batch has committed: now its mail may be marked.
+            box.done_many(handled)
+            if missing:
+                raise fetching.MailboxError(
+                    f"the server sent no mail for UID {', '.join(missing[:10])}")
         box.finish()
     finally:
         box.close()
+
+
+def batches(keys: list[str], sizes: dict[str, int]) -> list[list[str]]:
+    """``keys`` in fetch batches: up to ZAPROS_MAIL_FETCH_MAILS mails and
+    ZAPROS_MAIL_FETCH_BYTES bytes each; a mail of unknown size (POP3) or larger than that is
+    fetched alone."""
+    most, limit = settings.ZAPROS_MAIL_FETCH_MAILS, settings.ZAPROS_MAIL_FETCH_BYTES
+    result, current, total = [], [], 0
+    for key in keys:
+        size = sizes.get(key)
+        alone = size is None or size > limit
+        if current and (alone or len(current) >= most or total + size > limit):
+            result.append(current)
+            current, total = [], 0
+        current.append(key)
+        total += size or 0
+        if alone:
+            result.append(current)
+            current, total = [], 0
+    if current:
+        result.append(current)
+    return result

@@ -206,6 +206,9 @@ class Message(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
     created_at = models.DateTimeField(default=clock.now)
     email_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # A mail's HTML as the sanitiser left it (zapros.core.html), shown as "formatted"; None
+    # for everything else (a client's words are never edited, so it stays true to the text).
+    body_html = models.TextField(null=True, blank=True, editable=False)
     # Set by services.editing; the earlier texts are its MessageRevisions.
     edited_at = models.DateTimeField(null=True, blank=True)
 

@@ -2,9 +2,10 @@
 
 import pytest
 
+from zapros.core.html import link_images
 from zapros.mail import parsing
 
-from .corpus import CORPUS, GATEWAY, plain
+from .corpus import CORPUS, GATEWAY, multipart, plain, text_part
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
@@ -108,3 +109,18 @@ def test_declared_charsets_are_honoured():
     for charset in ("koi8-r", "windows-1251", "iso-8859-5", "utf-8"):
         mail = parsing.parse(plain("Привет, мир", charset=charset))
         assert mail.text == "Привет, мир"
+
+
+def test_display_html_keeps_only_the_mails_own_images():
+    raw = multipart([text_part(
+        '<p onclick="x()" style="color:red">Hi<img src="cid:logo@x" alt="logo" '
+        'onerror="alert(1)" style="width:1px"><img src="https://tracker.example/p.gif">'
+        '<img src="data:image/png;base64,AAAA"><img src="javascript:alert(2)">'
+        '<a href="cid:logo@x">self</a><a href="javascript:alert(3)">js</a></p>', "html")])
+    html = parsing.parse(raw).html
+    assert html == ('<p>Hi<img src="cid:logo@x" alt="logo"><img><img><img>'
+                    '<a rel="noopener noreferrer nofollow">self</a>'
+                    '<a rel="noopener noreferrer nofollow">js</a></p>')
+    linked = link_images(html, {"logo@x": "/files/1/?a&b"}.get)
+    assert '<img src="/files/1/?a&amp;b" alt="logo">' in linked
+    assert "cid:" not in link_images(html, {}.get)

@@ -13,6 +13,7 @@ from zapros.accounts.models import Department, User
 from zapros.clients.models import Client
 from zapros.core import clock
 from zapros.core.errors import Forbidden, ValidationFailed
+from zapros.core.html import sanitise
 
 from .. import notifications, policies, search
 from ..models import Event, Message, Ticket
@@ -34,6 +35,7 @@ def open_ticket_from_email(
     files=(),
     email_message_id: str = "",
     notes=(),
+    html: str = "",
 ) -> Ticket:
     """Open a ticket from a mail in the department its gateway routes to.
 
@@ -68,7 +70,7 @@ def open_ticket_from_email(
         records.post_message(
             ticket, author=client.user, author_kind=Message.AuthorKind.CLIENT, body=body,
             at=now, channel=EMAIL, uploads=uploads, written=written,
-            email_message_id=email_message_id[:255],
+            email_message_id=email_message_id[:255], html=_html(html),
         )
         _notes(ticket, notes, now)
         records.save(ticket)
@@ -85,6 +87,7 @@ def reply_from_email(
     files=(),
     email_message_id: str = "",
     notes=(),
+    html: str = "",
 ) -> Message:
     """A mail answers a ticket: the client's own (the importer acts as them) or, from the
     Incoming inbox, one the staff member ``actor`` sees, written down as the client's message.
@@ -110,7 +113,7 @@ def reply_from_email(
         message = records.post_message(
             ticket, author=client_user, author_kind=Message.AuthorKind.CLIENT, body=body,
             at=now, channel=EMAIL, uploads=uploads, written=written,
-            email_message_id=email_message_id[:255],
+            email_message_id=email_message_id[:255], html=_html(html),
         )
         _notes(ticket, notes, now)
         notifications.message_posted(message, actor)
@@ -144,3 +147,11 @@ def _notes(ticket: Ticket, notes, at) -> None:
             ticket, author=None, author_kind=Message.AuthorKind.SYSTEM, body=str(note), at=at,
             visibility=Message.Visibility.INTERNAL, channel=EMAIL,
         )
+
+
+def _html(html: str) -> str | None:
+    """The mail's HTML for the "formatted" view: sanitised again here, whoever calls, and
+    without images (no remote ones; the mail's own are among the message's files)."""
+    html = sanitise(html or "").strip()
+    # A page-long mail fits many times over; anything bigger shows as text only.
+    return html if html and len(html) <= BODY_MAX * 4 else None

@@ -26,11 +26,13 @@ def post_message(
     uploads: list[attachments.PreparedUpload] = (),
     written: list | None = None,
     email_message_id: str = "",
+    html: str | None = None,
 ) -> Message:
     """Add a message and keep the conversation flags of ``ticket`` in step (not saved here)."""
     message = Message.objects.create(
         ticket=ticket, author=author, author_kind=author_kind, visibility=visibility,
         body=body, channel=channel, created_at=at, email_message_id=email_message_id,
+        body_html=html or None,
     )
     if uploads:
         attachments.store_uploads(message, list(uploads), written if written is not None else [])

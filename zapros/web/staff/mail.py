@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,8 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zapros.accounts.models import Department
 from zapros.clients.models import Client
 from zapros.core.errors import DomainError, NotFound, ValidationFailed
+from zapros.core.html import link_images
 from zapros.mail import gateways, incoming
 from zapros.mail.models import InboundMail, MailGateway
+from zapros.tickets.files import content_response
 from zapros.tickets.services.validation import clean_id
 from zapros.web.http import add_domain_error
 
@@ -92,10 +95,29 @@ def incoming_mail(request, mail_id: int):
                              % {"number": mail.ticket.number})
             return redirect("staff:ticket", mail.ticket.number)
         mail = _mail_or_404(user, mail.pk)
+    parsed = incoming.read(mail)
+    files = [
+        (part, reverse("staff:incoming_file", args=[mail.pk, number]))
+        for number, part in enumerate(parsed.parts, start=1)
+    ]
+    by_cid = {part.content_id: url for part, url in files if part.content_id}
     return render(request, "staff/incoming_mail.html", {
-        "mail": mail, "parsed": incoming.read(mail), "nav": "incoming",
+        "mail": mail, "parsed": parsed, "nav": "incoming", "files": files,
+        "html": link_images(parsed.html, by_cid.get) if parsed.html else "",
         "waiting": mail.status == InboundMail.Status.INCOMING,
     })
+
+
+@staff_member_required
+@require_GET
+def incoming_file(request, mail_id: int, number: int):
+    """A file of a received mail, for staff who may see the mail; 404 for everyone else."""
+    try:
+        _mail, part = incoming.incoming_file(request.user, mail_id, number)
+    except NotFound:
+        raise Http404 from None
+    return content_response(part.content, name=part.name, content_type=part.content_type,
+                            download=request.GET.get("download") is not None)
 
 
 # --- Gateways (administrators) --------------------------------------------------------------

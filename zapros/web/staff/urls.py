@@ -40,6 +40,8 @@ urlpatterns = [
          name="template_deactivate"),
     path("incoming/", mail.incoming_list, name="incoming"),
     path("incoming/<int:mail_id>/", mail.incoming_mail, name="incoming_mail"),
+    path("incoming/<int:mail_id>/files/<int:number>/", mail.incoming_file,
+         name="incoming_file"),
     path("gateways/", mail.gateway_list, name="gateways"),
     path("gateways/new/", mail.gateway_edit, name="gateway_new"),
     path("gateways/<int:gateway_id>/", mail.gateway_detail, name="gateway"),
