@@ -253,6 +253,8 @@ class Generator:
                                         kind=kind, domain=f"site{i}-{j}.example"))
         services = Service.objects.using(db).bulk_create(services, batch_size=2000)
         self.clients = [user.pk for user in users]
+        # A client's place in the list names their site: the same from run to run.
+        self.client_place = {pk: place for place, pk in enumerate(self.clients, 1)}
         self.services = {}
         for service in services:
             self.services.setdefault(service.client_id, []).append(service.pk)
@@ -319,8 +321,14 @@ class Generator:
             sim.refresh()
             sim.events.append((moment, who, Event.Kind.TAKEN, {"from": old, "to": sim.state}))
 
-        # Opened by the client.
-        sim.post(at, "client", client, rng.choice(self.client_bodies), attach=attach())
+        # Opened by the client, often naming their site or an order: words that only a few
+        # tickets share, as real conversations have, beside the common ones.
+        body = rng.choice(self.client_bodies)
+        if rng.random() < 0.5:
+            body += f"\n\nOur site: client{self.client_place[client]}.example"
+        if rng.random() < 0.3:
+            body += f"\nOrder A{rng.randrange(10**6, 10**7)}"
+        sim.post(at, "client", client, body, attach=attach())
         sim.refresh()
         sim.events.append((at, client, Event.Kind.CREATED,
                            {"channel": rng.choice(("web", "web", "web", "email", "api"))}))

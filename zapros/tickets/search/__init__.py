@@ -28,7 +28,7 @@ from zapros.core.errors import NotFound
 from .. import policies, selectors
 from ..models import Ticket
 from . import postgres, sqlite
-from .text import START, clean_query, fts5_query, looks_like_email, mark_up, ticket_number
+from .text import START, clean_query, looks_like_email, mark_up, ticket_number
 
 LIMIT = 50
 NO_SNIPPET = SafeString("")
@@ -173,24 +173,21 @@ def _client_tickets(user, query, clients, filters, limit) -> SearchResult:
 
 def _words(user, query, base, staff, limit, clients) -> SearchResult:
     backend = _backend()
-    if backend is sqlite:
-        match = fts5_query(query, None if staff else sqlite.CLIENT_COLUMNS)
-        if match is None:
-            return SearchResult(query, Kind.TEXT, clients=clients)
-    else:
-        match = query
+    prepared = backend.prepare(query, staff=staff)
+    if prepared is None:
+        return SearchResult(query, Kind.TEXT, clients=clients)
     try:
         base_sql, base_params = base.order_by().values("id").query.sql_with_params()
     except EmptyResultSet:
         return SearchResult(query, Kind.TEXT, clients=clients)
-    ranked = backend.rank(match, base_sql, base_params, staff=staff, limit=limit + 1)
+    ranked = backend.rank(prepared, base_sql, base_params, staff=staff, limit=limit + 1)
     more = len(ranked) > limit
     ranked = ranked[:limit]
     if not ranked:
         return SearchResult(query, Kind.TEXT, clients=clients)
     ids = [ticket_id for ticket_id, _rank in ranked]
     tickets = base.in_bulk(ids)
-    marked = backend.snippets(match, ids, staff=staff)
+    marked = backend.snippets(query, prepared, ids, staff=staff)
     hits = []
     for ticket_id, score in ranked:
         ticket = tickets.get(ticket_id)

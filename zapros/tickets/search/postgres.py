@@ -1,15 +1,28 @@
-"""Search on PostgreSQL: one row of tsvectors per ticket, GIN indexes, websearch queries.
+"""Search on PostgreSQL: one tsvector per ticket, one GIN index, websearch queries.
 
 The ``russian`` configuration is used for both languages on purpose: it stems Cyrillic words
 with the Russian Snowball stemmer and ASCII words with the English one (with each language's
 stop words), so one vector and one query cover mixed Russian and English text. Two separate
 configurations would double the vectors and the indexes for no better match.
 
-``public_vector`` holds the subject (weight A) and the public messages (B): what the client
-may search. ``internal_vector`` holds the staff title when it differs from the subject (A)
-and the internal comments (C). Staff search the concatenation, which has its own expression
-index, so that the words of one query may be spread over public and internal text.
+Each ticket's ``document`` holds everything, told apart by weight: the subject (A) and the
+public messages (B) are what the client may search; the internal comments (C) and the staff
+title when it differs from the subject (D) only staff. A client's query is restricted to
+weights A and B (``'word':AB``) and ranked with C and D weighing nothing, so internal text can
+never match or count for a client. One vector instead of a public and an internal one keeps the
+table and its index half the size and spares concatenating vectors row by row.
+
+Finding the newest matches fast, whatever the word. A word found in most tickets ("hello")
+has hundreds of thousands of entries in the GIN index, and reading them all takes seconds; a
+rare word is found at once in the index but would need a walk through the whole table. So a
+staff search looks through id windows, newest first, growing four times each
+(:func:`windows`), as one ``UNION ALL`` under a ``LIMIT``: PostgreSQL runs the branches in
+order and stops as soon as it has enough, and in each branch it picks the walk (few rows,
+a frequent word) or the index (a rare word) by its statistics. A client's own tickets are
+few: their matches are gathered directly.
 """
+
+import re
 
 from django.db import connection
 
@@ -20,18 +33,17 @@ TABLE = "tickets_search"
 # Text beyond this is not indexed: a tsvector is capped at 1 MB.
 MAX_TEXT = 200_000
 
-
 _SENTINELS = "U&'\\E000\\E001'"
 
-# The ticket's text, gathered and weighted. ``%(ids)s`` is replaced by the id condition.
+# The ticket's document, gathered and weighted. ``%(ids)s`` is replaced by the id condition.
 _DOCUMENTS = f"""
     SELECT t.id,
         setweight(to_tsvector('{CONFIG}', t.subject), 'A')
-        || setweight(to_tsvector('{CONFIG}', left(coalesce(x.public_text, ''), {MAX_TEXT})), 'B'),
-        setweight(to_tsvector('{CONFIG}',
-                  CASE WHEN t.title <> t.subject THEN t.title ELSE '' END), 'A')
+        || setweight(to_tsvector('{CONFIG}', left(coalesce(x.public_text, ''), {MAX_TEXT})), 'B')
         || setweight(to_tsvector('{CONFIG}', left(coalesce(x.internal_text, ''), {MAX_TEXT})),
                      'C')
+        || setweight(to_tsvector('{CONFIG}',
+                     CASE WHEN t.title <> t.subject THEN t.title ELSE '' END), 'D')
     FROM tickets_ticket t
     LEFT JOIN LATERAL (
         SELECT string_agg(m.body, E'\\n' ORDER BY m.created_at, m.id)
@@ -44,9 +56,8 @@ _DOCUMENTS = f"""
 """
 
 _UPSERT = f"""
-    INSERT INTO {TABLE} (ticket_id, public_vector, internal_vector) {{documents}}
-    ON CONFLICT (ticket_id) DO UPDATE
-    SET public_vector = EXCLUDED.public_vector, internal_vector = EXCLUDED.internal_vector
+    INSERT INTO {TABLE} (ticket_id, document) {{documents}}
+    ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document
 """
 
 
@@ -75,49 +86,103 @@ def drop_orphans() -> None:
         )
 
 
-def _vector(staff: bool) -> str:
-    return "(s.public_vector || s.internal_vector)" if staff else "s.public_vector"
+# --- Searching -------------------------------------------------------------------------------
 
-
-# Ranking reads every candidate's vector; for a word found in tens of thousands of tickets
-# that alone would take seconds. So the newest CANDIDATES matches are ranked and the rest
-# left out: a query that common needs more words or a filter anyway.
+# Ranking reads every candidate's vector, so only the newest CANDIDATES matches are ranked:
+# a word that common needs more words or a filter anyway.
 CANDIDATES = 1000
+# The first window covers the newest FIRST_WINDOW ids; each next one is GROWTH times wider.
+FIRST_WINDOW = 4_000
+GROWTH = 4
+# Weights of D (staff title), C (internal comments), B (public messages), A (subject).
+STAFF_WEIGHTS = "'{0.8, 0.2, 0.4, 1.0}'"
+CLIENT_WEIGHTS = "'{0, 0, 0.4, 1.0}'"
+_LEXEME = re.compile(r"'((?:[^']|'')*)'")
 
 
-def rank(query: str, base_sql: str, base_params, *, staff: bool, limit: int):
+def prepare(query: str, *, staff: bool) -> tuple[str, int] | None:
+    """The query as a tsquery literal (restricted to public text for clients) and the newest
+    ticket id in the index; None when the query holds no searchable word (only stop words)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT websearch_to_tsquery('{CONFIG}', %s)::text, "
+            f"(SELECT max(ticket_id) FROM {TABLE})",
+            [query],
+        )
+        tsquery, newest = cursor.fetchone()
+    if not tsquery or newest is None:
+        return None
+    if not staff:
+        tsquery = public_only(tsquery)
+    return tsquery, newest
+
+
+def public_only(tsquery: str) -> str:
+    """``'site' & !'down'`` → ``'site':AB & !'down':AB``: every lexeme of a websearch query
+    (which never carries weights of its own) limited to the subject and public messages."""
+    return _LEXEME.sub(lambda match: f"{match.group(0)}:AB", tsquery)
+
+
+def windows(newest: int) -> list[tuple[int | None, int | None]]:
+    """(low, high] id bounds, newest first, each GROWTH times wider; the last is open below."""
+    bounds, high, top, width = [], None, newest, FIRST_WINDOW
+    while True:
+        low = top - width
+        if low <= 0:
+            bounds.append((None, high))
+            return bounds
+        bounds.append((low, high))
+        high = top = low
+        width *= GROWTH
+
+
+def rank(prepared: tuple[str, int], base_sql: str, base_params, *, staff: bool, limit: int):
     """Ids of the best matching tickets among ``base_sql``'s, best first: [(id, rank)].
 
-    Staff see whole departments: their matches are read from the GIN index first
-    (MATERIALIZED keeps the planner from walking the table newest-first and testing every
-    vector, which it prefers for frequent words and which is slow for phrases). A client
-    has a few tickets: the planner starts from them and tests their vectors directly.
+    The newest CANDIDATES matches are ranked. Staff see whole departments: their matches
+    come window by window (see the module's notes). A client's matches are gathered first
+    (MATERIALIZED keeps the planner from walking every ticket newest first to find a
+    client's few) and then ordered.
     """
-    vector = _vector(staff)
-    tsquery = f"websearch_to_tsquery('{CONFIG}', %s)"
+    tsquery, newest = prepared
     if staff:
-        candidates = f"""
-            WITH matches AS MATERIALIZED (
-                SELECT s.ticket_id FROM {TABLE} s WHERE {vector} @@ {tsquery}
-            )
-            SELECT ticket_id FROM matches WHERE ticket_id IN ({base_sql})
-            ORDER BY ticket_id DESC LIMIT {CANDIDATES}
-        """
+        branches, params = [], []
+        for low, high in windows(newest):
+            bounds = []
+            if low is not None:
+                bounds.append("s.ticket_id > %s")
+                params.append(low)
+            if high is not None:
+                bounds.append("s.ticket_id <= %s")
+                params.append(high)
+            bounds = " AND ".join(bounds) or "true"
+            branches.append(f"""
+                (SELECT s.ticket_id FROM {TABLE} s
+                 WHERE {bounds} AND s.document @@ %s::tsquery AND s.ticket_id IN ({base_sql})
+                 ORDER BY s.ticket_id DESC LIMIT {CANDIDATES})""")
+            params += [tsquery, *base_params]
+        candidates = f"SELECT ticket_id FROM ({' UNION ALL '.join(branches)}) w " \
+                     f"LIMIT {CANDIDATES}"
+        weights = STAFF_WEIGHTS
     else:
         candidates = f"""
-            SELECT s.ticket_id FROM {TABLE} s
-            WHERE {vector} @@ {tsquery} AND s.ticket_id IN ({base_sql})
-            ORDER BY s.ticket_id DESC LIMIT {CANDIDATES}
+            WITH matches AS MATERIALIZED (
+                SELECT s.ticket_id FROM {TABLE} s
+                WHERE s.document @@ %s::tsquery AND s.ticket_id IN ({base_sql})
+            )
+            SELECT ticket_id FROM matches ORDER BY ticket_id DESC LIMIT {CANDIDATES}
         """
+        params = [tsquery, *base_params]
+        weights = CLIENT_WEIGHTS
     sql = f"""
-        SELECT s.ticket_id, ts_rank_cd({vector}, {tsquery}) AS rank
+        SELECT s.ticket_id, ts_rank_cd({weights}, s.document, %s::tsquery) AS rank
         FROM ({candidates}) c
         JOIN {TABLE} s ON s.ticket_id = c.ticket_id
         ORDER BY rank DESC, s.ticket_id DESC
         LIMIT %s
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [query, query, *base_params, limit])
+        cursor.execute(sql, [tsquery, *params, limit])
         return cursor.fetchall()
 
 
@@ -141,7 +206,7 @@ _SNIPPET = f"""
 """
 
 
-def snippets(query: str, ticket_ids: list[int], *, staff: bool) -> dict[int, tuple]:
+def snippets(query: str, _prepared, ticket_ids: list[int], *, staff: bool) -> dict[int, tuple]:
     """For the page's tickets only: {id: (subject, public snippet, internal snippet)} with
     matches between START and STOP. Clients' snippets come from public messages alone."""
     internal = _SNIPPET if staff else "''"

@@ -11,7 +11,7 @@ comments) only staff.
 
 from django.db import connection
 
-from .text import START, STOP
+from .text import START, STOP, fts5_query
 
 TABLE = "tickets_search"
 MAX_TEXT = 200_000
@@ -69,6 +69,12 @@ def drop_orphans() -> None:
         )
 
 
+def prepare(query: str, *, staff: bool) -> str | None:
+    """The FTS5 match expression (public columns only for clients); None when the query has
+    no searchable word."""
+    return fts5_query(query, None if staff else CLIENT_COLUMNS)
+
+
 def _weights(staff: bool) -> str:
     # subject, body, internal: a client's ranking never counts internal text.
     return "10.0, 1.0, 1.0" if staff else "10.0, 1.0, 0.0"
@@ -87,7 +93,7 @@ def rank(query: str, base_sql: str, base_params, *, staff: bool, limit: int):
         return [(ticket_id, -score) for ticket_id, score in cursor.fetchall()]
 
 
-def snippets(query: str, ticket_ids: list[int], *, staff: bool) -> dict[int, tuple]:
+def snippets(_query: str, query: str, ticket_ids: list[int], *, staff: bool) -> dict[int, tuple]:
     marks = _placeholders(ticket_ids)
     internal = f"snippet({TABLE}, 2, '{START}', '{STOP}', ' … ', 24)" if staff else "''"
     sql = f"""

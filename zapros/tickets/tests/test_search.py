@@ -318,3 +318,53 @@ def test_the_rebuild_command_restores_a_lost_index(cast):
     call_command("rebuild_search_index", stdout=out)
     assert "1 requests" in out.getvalue()
     assert numbers(search.search(cast.alice, "jam")) == [ticket.number]
+
+
+# --- PostgreSQL's query plan pieces ------------------------------------------------------------
+
+def test_a_clients_query_is_limited_to_public_text():
+    from zapros.tickets.search.postgres import public_only
+
+    assert public_only("'site' & !'down'") == "'site':AB & !'down':AB"
+    assert public_only("'it''s' <-> 'ok' | ( 'a' & 'b' )") == (
+        "'it''s':AB <-> 'ok':AB | ( 'a':AB & 'b':AB )")
+    assert public_only("'сайт'") == "'сайт':AB"
+
+
+def test_windows_cover_every_id_once_newest_first():
+    from zapros.tickets.search.postgres import FIRST_WINDOW, GROWTH, windows
+
+    assert windows(10) == [(None, None)]
+    bounds = windows(1_000_000)
+    assert bounds[0] == (1_000_000 - FIRST_WINDOW, None)
+    assert bounds[-1][0] is None
+    tops = [1_000_000] + [high for _low, high in bounds[1:]]
+    lows = [low for low, _high in bounds]
+    assert tops[1:] == lows[:-1]   # each window ends where the newer one began
+    widths = [top - low for top, low in zip(tops[:-1], lows[:-1], strict=True)]
+    assert widths == [FIRST_WINDOW * GROWTH**step for step in range(len(widths))]
+    assert len(bounds) < 10
+
+
+@pytest.mark.postgres
+def test_staff_find_matches_in_every_window(cast, monkeypatch):
+    from zapros.tickets.search import postgres
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's windows")
+    monkeypatch.setattr(postgres, "FIRST_WINDOW", 1)
+    monkeypatch.setattr(postgres, "CANDIDATES", 3)
+    tickets = [cast.open(subject=f"Gearbox {index}" if index % 3 == 0 else f"Widget {index}")
+               for index in range(12)]
+    found = numbers(search.search(cast.supervisor, "gearbox"))
+    # The newest CANDIDATES matches, from several windows, none missing in between.
+    assert sorted(found, reverse=True) == [t.number for t in tickets[::3]][::-1][:3]
+    assert len(numbers(search.search(cast.supervisor, "widget"))) == 3
+
+
+def test_a_client_excluding_a_word_learns_nothing_of_internal_text(cast):
+    ticket = held(cast, cast.open(subject="Slow site", body="pages load slowly"))
+    services.comment(cast.john, ticket.number, body="vendetta")
+    # Without internal text the ticket matches "slowly, not vendetta": so it must for the client.
+    assert numbers(search.search(cast.alice, "slowly -vendetta")) == [ticket.number]
+    assert search.search(cast.john, "slowly -vendetta").hits == []
