@@ -321,6 +321,11 @@ def measure_http(port, fixtures, args) -> dict:
         "client Requests page": (client, "/portal/requests/", None),
         "API list (staff)": (agent, "/api/v1/tickets", api_agent),
         "API list (client)": (client, "/api/v1/tickets", api_client),
+        # A word in most tickets, one in internal comments only, one a few tickets share.
+        "search, staff (common word)": (agent, "/staff/search/?q=site", None),
+        "search, staff (internal word)": (agent, "/staff/search/?q=RAID", None),
+        "search, staff (rare word)": (agent, "/staff/search/?q=client17.example", None),
+        "search, client (common word)": (client, "/portal/requests/search/?q=site+down", None),
     }
     out = {}
     for label, (browser, path, headers) in pages.items():
@@ -416,6 +421,9 @@ def measure_queries(fixtures):
         "ticket page (30 messages)": (AGENT, f"/staff/tickets/{fixtures['long']}/"),
         "client Requests page": (CLIENT, "/portal/requests/"),
         "client ticket page": (CLIENT, f"/portal/requests/{fixtures['long']}/"),
+        "search, staff (common word)": (AGENT, "/staff/search/?q=site"),
+        "search, staff (rare word)": (AGENT, "/staff/search/?q=client17.example"),
+        "search, client (common word)": (CLIENT, "/portal/requests/search/?q=site+down"),
     }
     counts, plans = {}, {}
     for label, (email, path) in pages.items():
@@ -430,14 +438,15 @@ def measure_queries(fixtures):
     return counts, plans
 
 
-BIG_TABLES = ("tickets_ticket", "tickets_message", "tickets_event")
+BIG_TABLES = ("tickets_ticket", "tickets_message", "tickets_event", "tickets_search")
 
 
 def explain(connection, queries) -> list:
     out = []
     for query in queries:
         sql = query["sql"]
-        if not any(f'"{table}"' in sql for table in BIG_TABLES) or not sql.startswith("SELECT"):
+        if not any(table in sql for table in BIG_TABLES) or not sql.lstrip().startswith(
+                ("SELECT", "WITH")):
             continue
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)

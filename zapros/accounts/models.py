@@ -78,8 +78,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        # Staff search finds a client by name in any case (tickets.search).
-        indexes = [models.Index(Upper("name"), name="user_name_upper")]
+        indexes = [
+            # Staff search finds a client by name in any case (tickets.search).
+            models.Index(Upper("name"), name="user_name_upper"),
+            # The staff lists of the workspace's forms, among tens of thousands of clients.
+            models.Index(fields=["role"], name="user_role"),
+        ]
 
     def __str__(self):
         return self.name or self.email

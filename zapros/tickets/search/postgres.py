@@ -24,7 +24,7 @@ few: their matches are gathered directly.
 
 import re
 
-from django.db import connection
+from django.db import connection, transaction
 
 from .text import START, STOP
 
@@ -90,10 +90,15 @@ def drop_orphans() -> None:
 
 # Ranking reads every candidate's vector, so only the newest CANDIDATES matches are ranked:
 # a word that common needs more words or a filter anyway.
-CANDIDATES = 1000
+CANDIDATES = 300
 # The first window covers the newest FIRST_WINDOW ids; each next one is GROWTH times wider.
 FIRST_WINDOW = 4_000
 GROWTH = 4
+# In the first WALKED windows PostgreSQL may walk the ids newest first, testing each
+# document, which is quickest for a frequent word; in wider ones a walk would be long if it
+# guessed a rare word's frequency wrong (it has no statistics for words it never saw), so
+# there the order is hidden from it ("+ 0") and the matches come from the index.
+WALKED = 2
 # Weights of D (staff title), C (internal comments), B (public messages), A (subject).
 STAFF_WEIGHTS = "'{0.8, 0.2, 0.4, 1.0}'"
 CLIENT_WEIGHTS = "'{0, 0, 0.4, 1.0}'"
@@ -147,7 +152,7 @@ def rank(prepared: tuple[str, int], base_sql: str, base_params, *, staff: bool, 
     tsquery, newest = prepared
     if staff:
         branches, params = [], []
-        for low, high in windows(newest):
+        for step, (low, high) in enumerate(windows(newest)):
             bounds = []
             if low is not None:
                 bounds.append("s.ticket_id > %s")
@@ -159,7 +164,8 @@ def rank(prepared: tuple[str, int], base_sql: str, base_params, *, staff: bool, 
             branches.append(f"""
                 (SELECT s.ticket_id FROM {TABLE} s
                  WHERE {bounds} AND s.document @@ %s::tsquery AND s.ticket_id IN ({base_sql})
-                 ORDER BY s.ticket_id DESC LIMIT {CANDIDATES})""")
+                 ORDER BY {"s.ticket_id" if step < WALKED else "s.ticket_id + 0"} DESC
+                 LIMIT {CANDIDATES})""")
             params += [tsquery, *base_params]
         candidates = f"SELECT ticket_id FROM ({' UNION ALL '.join(branches)}) w " \
                      f"LIMIT {CANDIDATES}"
@@ -181,7 +187,10 @@ def rank(prepared: tuple[str, int], base_sql: str, base_params, *, staff: bool, 
         ORDER BY rank DESC, s.ticket_id DESC
         LIMIT %s
     """
-    with connection.cursor() as cursor:
+    # Parallel workers and JIT compilation take longer to start than these bounded scans take
+    # to run (PostgreSQL planned both for the oldest window of a rare word).
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off")
         cursor.execute(sql, [tsquery, *params, limit])
         return cursor.fetchall()
 

@@ -299,7 +299,7 @@ def test_search_runs_a_fixed_number_of_queries(cast, django_assert_max_num_queri
             services.comment(cast.john, ticket.number, body="disk again")
 
     fill(2)
-    with django_assert_max_num_queries(6) as small:
+    with django_assert_max_num_queries(7) as small:
         assert len(search.search(user, "disk").hits) == 2
     fill(12)
     with django_assert_max_num_queries(len(small.captured_queries)):
