@@ -80,12 +80,24 @@ def _weights(staff: bool) -> str:
     return "10.0, 1.0, 1.0" if staff else "10.0, 1.0, 0.0"
 
 
+# Only the newest CANDIDATES matches are ranked (as on PostgreSQL). FTS5 hands out its matches
+# in rowid order, newest first when asked, and computes bm25 only for the rows taken.
+CANDIDATES = 300
+
+
 def rank(query: str, base_sql: str, base_params, *, staff: bool, limit: int):
+    """[(id, score)] best first. The visibility check is a correlated EXISTS: with
+    ``rowid IN (...)`` SQLite would look up every visible ticket in the index one by one."""
     sql = f"""
-        SELECT rowid, bm25({TABLE}, {_weights(staff)}) AS rank
-        FROM {TABLE}
-        WHERE {TABLE} MATCH %s AND rowid IN ({base_sql})
-        ORDER BY rank, rowid DESC
+        SELECT rowid, score FROM (
+            SELECT rowid, bm25({TABLE}, {_weights(staff)}) AS score
+            FROM {TABLE}
+            WHERE {TABLE} MATCH %s
+              AND EXISTS (SELECT 1 FROM ({base_sql}) b WHERE b.id = {TABLE}.rowid)
+            ORDER BY rowid DESC
+            LIMIT {CANDIDATES}
+        )
+        ORDER BY score, rowid DESC
         LIMIT %s
     """
     with connection.cursor() as cursor:
