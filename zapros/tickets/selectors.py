@@ -55,9 +55,9 @@ class QueueFilters:
 
 
 def staff_queue(user: User, filters: QueueFilters = QueueFilters()) -> QuerySet[Ticket]:
-    tickets = policies.visible_tickets(user).select_related(*QUEUE_RELATED)
-    if filters.department:
-        tickets = tickets.filter(department_id=filters.department)
+    tickets = policies.visible_tickets(user, filters.department or None).select_related(
+        *QUEUE_RELATED
+    )
     if filters.state:
         tickets = tickets.filter(state=filters.state)
     elif filters.status:

@@ -22,6 +22,7 @@ a frequent word) or the index (a rare word) by its statistics. A client's own ti
 few: their matches are gathered directly.
 """
 
+import json
 import re
 
 from django.db import connection, transaction
@@ -94,6 +95,9 @@ CANDIDATES = 300
 # The first window covers the newest FIRST_WINDOW ids; each next one is GROWTH times wider.
 FIRST_WINDOW = 4_000
 GROWTH = 4
+# Up to this many tickets searched (as the planner estimates them), their documents are read
+# one by one; beyond it the index is read window by window.
+FEW_TICKETS = 10_000
 # In the first WALKED windows PostgreSQL may walk the ids newest first, testing each
 # document, which is quickest for a frequent word; in wider ones a walk would be long if it
 # guessed a rare word's frequency wrong (it has no statistics for words it never saw), so
@@ -128,6 +132,15 @@ def public_only(tsquery: str) -> str:
     return _LEXEME.sub(lambda match: f"{match.group(0)}:AB", tsquery)
 
 
+def _estimated_rows(sql: str, params) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Plan"]["Plan Rows"]
+
+
 def windows(newest: int) -> list[tuple[int | None, int | None]]:
     """(low, high] id bounds, newest first, each GROWTH times wider; the last is open below."""
     bounds, high, top, width = [], None, newest, FIRST_WINDOW
@@ -144,13 +157,23 @@ def windows(newest: int) -> list[tuple[int | None, int | None]]:
 def rank(prepared: tuple[str, int], base_sql: str, base_params, *, staff: bool, limit: int):
     """Ids of the best matching tickets among ``base_sql``'s, best first: [(id, rank)].
 
-    The newest CANDIDATES matches are ranked. Staff see whole departments: their matches
-    come window by window (see the module's notes). A client's matches are gathered first
-    (MATERIALIZED keeps the planner from walking every ticket newest first to find a
-    client's few) and then ordered.
+    The newest CANDIDATES matches are ranked. When the tickets searched are few (a client's
+    own, or a queue filter such as a status or a client), their matches are gathered from
+    them directly (MATERIALIZED keeps the planner from walking the whole index newest first
+    to find them); otherwise they come window by window (see the module's notes). Which is
+    decided by the planner's estimate of how many tickets ``base_sql`` holds.
     """
     tsquery, newest = prepared
-    if staff:
+    if _estimated_rows(base_sql, base_params) <= FEW_TICKETS:
+        candidates = f"""
+            WITH matches AS MATERIALIZED (
+                SELECT s.ticket_id FROM {TABLE} s
+                WHERE s.document @@ %s::tsquery AND s.ticket_id IN ({base_sql})
+            )
+            SELECT ticket_id FROM matches ORDER BY ticket_id DESC LIMIT {CANDIDATES}
+        """
+        params = [tsquery, *base_params]
+    else:
         branches, params = [], []
         for step, (low, high) in enumerate(windows(newest)):
             bounds = []
@@ -169,17 +192,7 @@ def rank(prepared: tuple[str, int], base_sql: str, base_params, *, staff: bool, 
             params += [tsquery, *base_params]
         candidates = f"SELECT ticket_id FROM ({' UNION ALL '.join(branches)}) w " \
                      f"LIMIT {CANDIDATES}"
-        weights = STAFF_WEIGHTS
-    else:
-        candidates = f"""
-            WITH matches AS MATERIALIZED (
-                SELECT s.ticket_id FROM {TABLE} s
-                WHERE s.document @@ %s::tsquery AND s.ticket_id IN ({base_sql})
-            )
-            SELECT ticket_id FROM matches ORDER BY ticket_id DESC LIMIT {CANDIDATES}
-        """
-        params = [tsquery, *base_params]
-        weights = CLIENT_WEIGHTS
+    weights = STAFF_WEIGHTS if staff else CLIENT_WEIGHTS
     sql = f"""
         SELECT s.ticket_id, ts_rank_cd({weights}, s.document, %s::tsquery) AS rank
         FROM ({candidates}) c

@@ -228,6 +228,29 @@ def test_visible_tickets_per_role(cast):
         assert set(policies.visible_tickets(user_for(cast, role))) == tickets, role
 
 
+def test_visible_tickets_of_one_department_are_those_of_all_in_it(cast):
+    from zapros.accounts.models import Department
+    from zapros.tickets import services
+
+    build(cast)
+    cast.open(client=cast.bob)
+    # A Billing ticket transferred to John, another one not.
+    other_billing = cast.open(department=cast.billing, subject="Not transferred")
+    billing_ticket = cast.open(department=cast.billing)
+    services.transfer(cast.supervisor, billing_ticket.number, agent_id=cast.john.pk)
+    for role in ("alice", "bob", "john", "gary", "supervisor", "admin", "anonymous"):
+        user = user_for(cast, role)
+        everything = set(policies.visible_tickets(user))
+        for department in Department.objects.all():
+            narrowed = set(policies.visible_tickets(user, department.pk))
+            assert narrowed == {t for t in everything if t.department_id == department.pk}, (
+                role, department.name)
+    # The transferred ticket is John's to see in Billing, a department he is not in; the
+    # other Billing ticket is not.
+    assert set(policies.visible_tickets(cast.john, cast.billing.pk)) == {billing_ticket}
+    assert other_billing in set(policies.visible_tickets(cast.supervisor, cast.billing.pk))
+
+
 def test_a_deactivated_user_sees_nothing(cast):
     data = build(cast)
     for user in (cast.alice, cast.gary, cast.admin):
