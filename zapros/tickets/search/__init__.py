@@ -177,7 +177,7 @@ def _words(user, query, base, staff, limit, clients) -> SearchResult:
     if prepared is None:
         return SearchResult(query, Kind.TEXT, clients=clients)
     try:
-        base_sql, base_params = base.order_by().values("id").query.sql_with_params()
+        base_sql, base_params = base.order_by().values("id", "number").query.sql_with_params()
     except EmptyResultSet:
         return SearchResult(query, Kind.TEXT, clients=clients)
     ranked = backend.rank(prepared, base_sql, base_params, staff=staff, limit=limit + 1)

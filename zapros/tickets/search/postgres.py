@@ -157,22 +157,21 @@ def windows(newest: int) -> list[tuple[int | None, int | None]]:
 def rank(prepared: tuple[str, int], base_sql: str, base_params, *, staff: bool, limit: int):
     """Ids of the best matching tickets among ``base_sql``'s, best first: [(id, rank)].
 
-    The newest CANDIDATES matches are ranked. When the tickets searched are few (a client's
-    own, or a queue filter such as a status or a client), their matches are gathered from
-    them directly (MATERIALIZED keeps the planner from walking the whole index newest first
-    to find them); otherwise they come window by window (see the module's notes). Which is
-    decided by the planner's estimate of how many tickets ``base_sql`` holds.
+    ``base_sql`` selects the ``id`` and ``number`` of the tickets searched. The newest
+    CANDIDATES matches are ranked. When those tickets are few (a client's own, or a queue
+    filter such as a status or a client), their documents are read newest first until
+    enough match; otherwise the matches come window by window (see the module's notes).
+    Which is decided by the planner's estimate of how many tickets ``base_sql`` holds.
     """
     tsquery, newest = prepared
     if _estimated_rows(base_sql, base_params) <= FEW_TICKETS:
         candidates = f"""
-            WITH matches AS MATERIALIZED (
-                SELECT s.ticket_id FROM {TABLE} s
-                WHERE s.document @@ %s::tsquery AND s.ticket_id IN ({base_sql})
-            )
-            SELECT ticket_id FROM matches ORDER BY ticket_id DESC LIMIT {CANDIDATES}
+            SELECT b.id AS ticket_id FROM ({base_sql}) b
+            JOIN {TABLE} s ON s.ticket_id = b.id
+            WHERE s.document @@ %s::tsquery
+            ORDER BY b.number DESC LIMIT {CANDIDATES}
         """
-        params = [tsquery, *base_params]
+        params = [*base_params, tsquery]
     else:
         branches, params = [], []
         for step, (low, high) in enumerate(windows(newest)):
@@ -186,7 +185,8 @@ def rank(prepared: tuple[str, int], base_sql: str, base_params, *, staff: bool, 
             bounds = " AND ".join(bounds) or "true"
             branches.append(f"""
                 (SELECT s.ticket_id FROM {TABLE} s
-                 WHERE {bounds} AND s.document @@ %s::tsquery AND s.ticket_id IN ({base_sql})
+                 WHERE {bounds} AND s.document @@ %s::tsquery
+                   AND s.ticket_id IN (SELECT b.id FROM ({base_sql}) b)
                  ORDER BY {"s.ticket_id" if step < WALKED else "s.ticket_id + 0"} DESC
                  LIMIT {CANDIDATES})""")
             params += [tsquery, *base_params]

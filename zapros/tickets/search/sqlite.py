@@ -86,8 +86,10 @@ CANDIDATES = 300
 
 
 def rank(query: str, base_sql: str, base_params, *, staff: bool, limit: int):
-    """[(id, score)] best first. The visibility check is a correlated EXISTS: with
-    ``rowid IN (...)`` SQLite would look up every visible ticket in the index one by one."""
+    """[(id, score)] best first among the tickets of ``base_sql`` (their ``id``).
+
+    The check against them is a correlated EXISTS: with ``rowid IN (...)`` SQLite would look
+    every one of them up in the FTS5 index in turn."""
     sql = f"""
         SELECT rowid, score FROM (
             SELECT rowid, bm25({TABLE}, {_weights(staff)}) AS score
