@@ -14,7 +14,7 @@ from functools import reduce
 from operator import or_
 
 from django.core import signing
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from .errors import ValidationFailed
@@ -100,15 +100,65 @@ def _page(keys, rows, size, *, number, forward, from_cursor, salt) -> Page:
 
 
 def beyond(keys, values, *, forward: bool = True) -> Q:
-    """Rows strictly after (``forward``) or before ``values`` in the order of ``keys``."""
+    """Rows strictly after (``forward``) or before ``values`` in the order of ``keys``.
+
+    Keys on which no row can be past the cursor (the last group of a boolean, NULL at the
+    end) only fix the group: rows beyond are in it. When the keys after those go one way and
+    hold no NULLs, "beyond" is a single row comparison, ``(updated_at, id) < (…, …)``, which
+    the database reads as a bound of the index rather than as a filter: page 20,000 of the
+    archive then costs what page 1 costs. Otherwise it is the chain "past on the first key, or
+    equal on it and past on the next, …".
+    """
     terms = []
     same = Q()
-    for key, value in zip(keys, values, strict=True):
+    for index, (key, value) in enumerate(zip(keys, values, strict=True)):
         step = _strictly(key, value, forward)
         if step is not None:
+            if not terms:
+                rest = _row_beyond(keys[index:], values[index:], forward)
+                if rest is not None:
+                    return same & Q(rest)
             terms.append(same & step)
         same &= Q(**{f"{key.field}__isnull": True}) if value is None else Q(**{key.field: value})
     return reduce(or_, terms) if terms else Q(pk__in=[])
+
+
+def _row_beyond(keys, values, forward: bool):
+    if len(keys) < 2 or any(value is None for value in values) or any(
+        key.nullable or key.type is bool or key.descending != keys[0].descending
+        for key in keys
+    ):
+        return None
+    later = forward != keys[0].descending
+    return RowComparison([key.field for key in keys], list(values), ">" if later else "<")
+
+
+class RowComparison(Expression):
+    """``(a, b, …) < (x, y, …)`` over columns ``fields`` and the ``values`` given."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, fields, values, operator: str):
+        super().__init__(output_field=BooleanField())
+        self.operator = operator
+        self.width = len(fields)
+        self.sources = [F(name) for name in fields] + [Value(value) for value in values]
+
+    def get_source_expressions(self):
+        return self.sources
+
+    def set_source_expressions(self, expressions):
+        self.sources = list(expressions)
+
+    def as_sql(self, compiler, connection):
+        parts, params = [], []
+        for expression in self.sources:
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expression_params)
+        left, right = ", ".join(parts[: self.width]), ", ".join(parts[self.width:])
+        return f"({left}) {self.operator} ({right})", params
 
 
 def _strictly(key: Key, value, forward: bool) -> Q | None:

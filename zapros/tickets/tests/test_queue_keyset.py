@@ -140,3 +140,24 @@ def test_beyond_is_strict_for_every_kind_of_key():
     before = str(keyset.beyond(keys, [False, None, 5], forward=False))
     assert "('flag', True)" in before and "('due__isnull', False)" in before
     assert "('id__gt', 5)" in before
+
+
+def test_past_the_groups_that_need_a_reply_the_cursor_is_one_row_comparison(cast):
+    """Deep in the archive (no reply needed, no deadline) the position is a single
+    (activity, id) comparison, which the database uses as a bound of the queue's index."""
+    for ticket in crowd(cast, 2):
+        services.take(cast.john, ticket.number)
+        services.respond(cast.john, ticket.number, body="Done", close=False)
+    at = clock.now()
+    sql = str(Ticket.objects.filter(keyset.beyond(selectors.QUEUE_KEYS, [False, None, at, 5]))
+              .query)
+    assert '("tickets_ticket"."updated_at", "tickets_ticket"."id") < (' in sql
+    assert '"tickets_ticket"."needs_reply"' in sql and "IS NULL" in sql
+    backwards = str(Ticket.objects.filter(
+        keyset.beyond(selectors.QUEUE_KEYS, [False, None, at, 5], forward=False)).query)
+    assert ") < (" not in backwards and ") > (" not in backwards  # mixed: the chain
+    # Rows past the cursor are found the same by the comparison and by the chain.
+    past = Ticket.objects.filter(keyset.beyond(selectors.QUEUE_KEYS, [False, None, at, 10**9]))
+    assert past.count() == 2
+    assert set(past) == set(Ticket.objects.filter(
+        needs_reply=False, reply_due_at__isnull=True, updated_at__lt=at))
