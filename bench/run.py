@@ -53,6 +53,8 @@ def main():
     parser.add_argument("--writes", type=int, default=100, help="per write benchmark")
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--name", default="", help="a label for this run")
+    parser.add_argument("--only", type=re.compile, metavar="REGEX",
+                        help="measure only the pages and operations whose label matches")
     args = parser.parse_args()
 
     env = {
@@ -78,13 +80,18 @@ def main():
     results["data"] = fixtures.pop("counts")
     with Server(env) as server:
         results["http"] = measure_http(server.port, fixtures, args)
-    results["service_layer"] = measure_service_layer(args.writes * 3)
-    results["queries"], results["explain"] = measure_queries(fixtures)
+    results["service_layer"] = (measure_service_layer(args.writes * 3)
+                                if wanted(args, "open_ticket()") else None)
+    results["queries"], results["explain"] = measure_queries(fixtures, args)
     report(results)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
         print(f"\nwritten to {args.json}")
+
+
+def wanted(args, label: str) -> bool:
+    return args.only is None or args.only.search(label) is not None
 
 
 def machine() -> dict:
@@ -329,6 +336,8 @@ def measure_http(port, fixtures, args) -> dict:
     }
     out = {}
     for label, (browser, path, headers) in pages.items():
+        if not wanted(args, label):
+            continue
         timed(browser, "GET", path, 10, headers=headers)  # warm up
         row = summary(timed(browser, "GET", path, args.requests, headers=headers))
         row["rps"] = round(throughput(browser, path, args.requests * 2, args.concurrency,
@@ -339,12 +348,15 @@ def measure_http(port, fixtures, args) -> dict:
               f"{row['rps']:7.1f} req/s", flush=True)
     writer = Browser(port).login(WRITER)
     api_writer = {"Authorization": f"Bearer {fixtures['writer_key']}"}
-    out.update(measure_writes(port, writer, agent, fixtures, args.writes, api_agent, api_writer))
+    out.update(measure_writes(writer, agent, fixtures, args, api_agent, api_writer))
     return out
 
 
-def measure_writes(port, client, agent, fixtures, count, api_agent, api_client) -> dict:
+def measure_writes(client, agent, fixtures, args, api_agent, api_client) -> dict:
     out = {}
+    count = args.writes
+    if not any(wanted(args, label) for label in WRITES):
+        return out
     token = client.csrf("/portal/requests/new/")
     form = {"csrfmiddlewaretoken": token, "department": fixtures["department"],
             "subject": "Benchmark request", "type": "question", "body": "Opened by the bench."}
@@ -364,11 +376,15 @@ def measure_writes(port, client, agent, fixtures, count, api_agent, api_client) 
     times = timed(agent, "POST", f"/api/v1/tickets/{number}/messages", count, body=payload,
                   expect=(201,), headers={**api_agent, "Content-Type": "application/json"})
     out["post internal comment (API, staff)"] = {**summary(times), "per_s": rate(times)}
-    for label in list(out)[-4:]:
+    for label in WRITES:
         row = out[label]
         print(f"  {label:34} median {row['median_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  "
               f"{row['per_s']:7.1f} /s", flush=True)
     return out
+
+
+WRITES = ("open request (portal form)", "open request (API)", "post message (API, client)",
+          "post internal comment (API, staff)")
 
 
 def rate(times) -> float:
@@ -394,7 +410,7 @@ def measure_service_layer(count) -> dict:
     return result
 
 
-def measure_queries(fixtures):
+def measure_queries(fixtures, args):
     """Queries per page through Django's test client, and the plans of the big ones."""
     from django.db import connection
     from django.test import Client
@@ -427,6 +443,8 @@ def measure_queries(fixtures):
     }
     counts, plans = {}, {}
     for label, (email, path) in pages.items():
+        if not wanted(args, label):
+            continue
         browser = browsers[email]
         browser.get(path)
         with CaptureQueriesContext(connection) as captured:
@@ -479,7 +497,8 @@ def report(results):
         if label not in results["http"]:
             print(f"{label:38} {'':>10} {'':>9} {'':>8} {queries!s:>8}")
     layer = results["service_layer"]
-    print(f"\nopen_ticket() through the service layer: {layer['per_s']} tickets/s")
+    if layer:
+        print(f"\nopen_ticket() through the service layer: {layer['per_s']} tickets/s")
     if results["explain"]:
         print("\nEXPLAIN (ANALYZE, BUFFERS): slowest query of each page")
         for label, plans in results["explain"].items():

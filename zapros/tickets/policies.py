@@ -96,9 +96,12 @@ def access_ticket(user: User, number: int, *, for_update: bool = False) -> Ticke
         # Lock only the ticket row: PostgreSQL refuses FOR UPDATE across outer joins.
         tickets = tickets.select_for_update(of=("self",))
     else:
-        tickets = tickets.select_related("client__user", "department", "holder", "assignee",
-                                         "service", "topic", "split_from", "merged_into")
-    ticket = tickets.filter(number=number).first()
+        # The people and the department come with the row. Every further join multiplies
+        # PostgreSQL's planning time (ten tables took 5 ms to plan, the row 0.2 ms to read):
+        # the service and the topic are read by their key when a page shows them, and the
+        # related requests' numbers come from selectors.related_tickets.
+        tickets = tickets.select_related("client__user", "department", "holder", "assignee")
+    ticket = next(iter(tickets.filter(number=number)[:1]), None)
     if ticket is None:
         raise NotFound(_("There is no request with this number."))
     return ticket

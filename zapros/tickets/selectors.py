@@ -26,6 +26,15 @@ from .models import (
 from .services.validation import clean_id
 
 QUEUE_RELATED = ("client__user", "department", "assignee", "holder")
+# What a row of the queue shows, and the keys it is sorted on: the page reads these columns
+# only (a ticket row has many more, and making model objects of them is most of a page's
+# cost).
+QUEUE_COLUMNS = (
+    "id", "number", "client_id", "department_id", "subject", "title", "state", "assignee_id",
+    "holder_id", "created_at", "updated_at", "needs_reply", "reply_due_at",
+    "client__user__name", "client__user__email", "department__name",
+    "assignee__name", "assignee__email", "holder__name", "holder__email",
+)
 
 # The queue puts what needs a reply first, the most urgent deadline first (none last), then
 # recent work. The queue indexes of Ticket follow this order column for column.
@@ -78,10 +87,12 @@ def queue_page(user: User, filters: QueueFilters, cursor: str | None, size: int,
                *, tickets: QuerySet[Ticket] | None = None) -> keyset.Page:
     """One page of the queue after (or before) ``cursor``, in one query.
 
-    ``tickets`` may narrow :func:`staff_queue` further (more related rows to select).
-    Raises ValidationFailed(field="cursor") for a cursor that is not valid.
+    ``tickets`` may narrow :func:`staff_queue` further (more related rows to select);
+    without it the rows hold :data:`QUEUE_COLUMNS` only. Raises ValidationFailed(field="cursor")
+    for a cursor that is not valid.
     """
-    tickets = staff_queue(user, filters) if tickets is None else tickets
+    if tickets is None:
+        tickets = staff_queue(user, filters).only(*QUEUE_COLUMNS)
     return keyset.paginate(tickets, QUEUE_KEYS, cursor, size, salt="zapros.queue")
 
 

@@ -1,15 +1,22 @@
-"""How events read as system lines between the messages of the staff ticket page."""
+"""How the staff ticket page shows its conversation: messages ready to print, and events as
+system lines between them."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import FieldDoesNotExist
+from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from zapros.core.html import sanitise
+from zapros.mail.parsing import split_quoted
 from zapros.tickets.models import Event, Message, Rating, Ticket
 from zapros.tickets.selectors import TimelineEntry
 from zapros.tickets.states import State
+
+from .rows import Moments, numbered_url
 
 
 @dataclass(frozen=True)
@@ -18,27 +25,97 @@ class SystemLine:
     text: str
     change: str = ""   # "Status changed from Open to Answered", when the state moved
     by: str = ""       # who did it, when the text does not already say so
+    at_iso: str = ""
+    at_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class File:
+    href: str
+    name: str
+    size: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    """One message as the staff page prints it."""
+
+    pk: int
+    kind: str            # "internal", "from-client" or "from-staff": the article's class
+    author: str
+    channel: str         # the channel's name when it is not the web, else ""
+    edited_href: str     # the message's earlier versions, when it was edited
+    at_iso: str
+    at_text: str
+    body: str
+    quoted: str          # the quoted history of a mail, folded away
+    html: str            # the sanitised formatted version of a mail, or ""
+    files: list[File]
+    rating: str          # "good", "bad" or ""
+    rating_comment: str
 
 
 @dataclass(frozen=True)
 class Row:
     """One row of the conversation: a message, or an event as a system line."""
 
-    message: Message | None = None
+    message: MessageView | None = None
     line: SystemLine | None = None
 
 
-def timeline_rows(entries: list[TimelineEntry]) -> list[Row]:
-    return [Row(message=entry.message) if entry.message is not None
-            else Row(line=describe(entry.event)) for entry in entries]
+def timeline_rows(ticket: Ticket, entries: list[TimelineEntry]) -> list[Row]:
+    moment = Moments()
+    download = numbered_url("download")
+    history = numbered_url("staff:messages")(ticket.number)
+    rows = []
+    for entry in entries:
+        if entry.message is not None:
+            rows.append(Row(message=message_view(entry.message, moment, download, history)))
+        else:
+            at_iso, at_text = moment(entry.event.created_at)
+            rows.append(Row(line=describe(entry.event, at_iso, at_text)))
+    return rows
 
 
-def describe(event: Event) -> SystemLine:
+def message_view(message: Message, moment: Moments, download, history: str) -> MessageView:
+    if message.is_internal:
+        kind = "internal"
+    elif message.from_client:
+        kind = "from-client"
+    else:
+        kind = "from-staff"
+    mail = message.channel == Message.Channel.EMAIL
+    body, quoted = split_quoted(message.body) if mail else (message.body, "")
+    # Sanitised once more on the way out, so that only the sanitiser's output reaches the page.
+    html = mark_safe(sanitise(message.body_html)) if mail and message.body_html else ""
+    rating = getattr(message, "rating", None)
+    at_iso, at_text = moment(message.created_at)
+    return MessageView(
+        pk=message.pk,
+        kind=kind,
+        author=message.author.display_name if message.author else "Zapros",
+        channel=message.get_channel_display() if message.channel != Message.Channel.WEB else "",
+        edited_href=f"{history}#message-{message.pk}" if message.edited_at else "",
+        at_iso=at_iso,
+        at_text=at_text,
+        body=body,
+        quoted=quoted,
+        html=html,
+        files=[File(href=download(attachment.pk), name=attachment.original_name,
+                    size=filesizeformat(attachment.size))
+               for attachment in message.attachments.all()],
+        rating=rating.value if rating else "",
+        rating_comment=rating.comment if rating else "",
+    )
+
+
+def describe(event: Event, at_iso: str = "", at_text: str = "") -> SystemLine:
     data = event.data or {}
     name = event.actor.display_name if event.actor else _("Zapros")
     actor_is_staff = bool(event.actor and event.actor.is_staff_member)
     text, by = _text(event.kind, data, name, actor_is_staff)
-    return SystemLine(at=event.created_at, text=text, change=_change(data), by=by)
+    return SystemLine(at=event.created_at, text=text, change=_change(data), by=by,
+                      at_iso=at_iso, at_text=at_text)
 
 
 def _text(kind: str, data: dict, name: str, actor_is_staff: bool) -> tuple[str, str]:

@@ -26,6 +26,7 @@ from zapros.tickets.states import Action, StaffStatus
 from zapros.web.http import add_domain_error
 
 from . import client_filter, forms
+from .rows import queue_rows
 from .timeline import timeline_rows
 
 
@@ -112,6 +113,7 @@ def queue(request):
     return render(request, "staff/queue.html", {
         "form": form,
         "page": page,
+        "rows": queue_rows(request, page.rows),
         "filter_client": client,
         "filter_client_id": values.get("client"),
         "nav": current_nav(values),
@@ -169,7 +171,7 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
         "ticket": ticket,
         "client": ticket.client,
         "client_services": client_services,
-        "rows": timeline_rows(selectors.ticket_timeline(user, ticket)),
+        "rows": timeline_rows(ticket, selectors.ticket_timeline(user, ticket)),
         "can": can,
         "held_by_other": ticket.holder_id is not None and ticket.holder_id != user.pk,
         "form": form,
