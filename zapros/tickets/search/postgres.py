@@ -101,7 +101,9 @@ FEW_TICKETS = 10_000
 # In the first WALKED windows PostgreSQL may walk the ids newest first, testing each
 # document, which is quickest for a frequent word; in wider ones a walk would be long if it
 # guessed a rare word's frequency wrong (it has no statistics for words it never saw), so
-# there the order is hidden from it ("+ 0") and the matches come from the index.
+# there the ids are hidden from it ("+ 0"), in the order and in the bounds alike: the matches
+# come from the word's index alone, not intersected with a range of hundreds of thousands of
+# ids read from the key's index.
 WALKED = 2
 # Weights of D (staff title), C (internal comments), B (public messages), A (subject).
 STAFF_WEIGHTS = "'{0.8, 0.2, 0.4, 1.0}'"
@@ -175,19 +177,20 @@ def rank(prepared: tuple[str, int], base_sql: str, base_params, *, staff: bool, 
     else:
         branches, params = [], []
         for step, (low, high) in enumerate(windows(newest)):
+            key = "s.ticket_id" if step < WALKED else "s.ticket_id + 0"
             bounds = []
             if low is not None:
-                bounds.append("s.ticket_id > %s")
+                bounds.append(f"{key} > %s")
                 params.append(low)
             if high is not None:
-                bounds.append("s.ticket_id <= %s")
+                bounds.append(f"{key} <= %s")
                 params.append(high)
             bounds = " AND ".join(bounds) or "true"
             branches.append(f"""
                 (SELECT s.ticket_id FROM {TABLE} s
                  WHERE {bounds} AND s.document @@ %s::tsquery
                    AND s.ticket_id IN (SELECT b.id FROM ({base_sql}) b)
-                 ORDER BY {"s.ticket_id" if step < WALKED else "s.ticket_id + 0"} DESC
+                 ORDER BY {key} DESC
                  LIMIT {CANDIDATES})""")
             params += [tsquery, *base_params]
         candidates = f"SELECT ticket_id FROM ({' UNION ALL '.join(branches)}) w " \
@@ -203,7 +206,9 @@ def rank(prepared: tuple[str, int], base_sql: str, base_params, *, staff: bool, 
     # Parallel workers and JIT compilation take longer to start than these bounded scans take
     # to run (PostgreSQL planned both for the oldest window of a rare word).
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off")
+        # SET LOCAL, as one statement that can be prepared.
+        cursor.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+                       "set_config('jit', 'off', true)")
         cursor.execute(sql, [tsquery, *params, limit])
         return cursor.fetchall()
 
