@@ -102,6 +102,9 @@ TEMPLATES = [
     }
 ]
 
+# Common widgets, labels and error lists are written in Python rather than one template each.
+FORM_RENDERER = "zapros.web.form_rendering.QuickRenderer"
+
 # --- Database -------------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {

@@ -1,8 +1,6 @@
 """Forms of the staff workspace. They parse and render input; the services decide."""
 
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from zapros.tickets.models import Priority, TicketType
@@ -15,34 +13,15 @@ ASSIGNEE_ME = "me"
 ASSIGNEE_NOBODY = "nobody"
 
 
-class PlainSelect(forms.Select):
-    """A select whose options are written in Python rather than one template each: the
-    assignee filter lists every staff member, and at a hundred of them Django's per-option
-    templates cost more than the rest of the queue page."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        groups = []
-        for group_name, options, _index in widget["optgroups"]:
-            html = format_html_join("", "<option value=\"{}\"{}>{}</option>", (
-                (option["value"], " selected" if option["selected"] else "", option["label"])
-                for option in options))
-            groups.append(format_html('<optgroup label="{}">{}</optgroup>', group_name, html)
-                          if group_name else html)
-        return format_html("<select name=\"{}\"{}>{}</select>", widget["name"],
-                           flatatt(widget["attrs"]), format_html_join("", "{}", (
-                               (group,) for group in groups)))
-
-
 class QueueFilterForm(forms.Form):
     """The queue's GET filters. A value that does not parse is simply not applied."""
 
     department = forms.TypedChoiceField(
         label=_("Department"), required=False, coerce=int, empty_value=None,
-        widget=PlainSelect,
+        widget=forms.Select,
     )
-    status = forms.ChoiceField(label=_("Status"), required=False, widget=PlainSelect)
-    assignee = forms.ChoiceField(label=_("Assignee"), required=False, widget=PlainSelect)
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=forms.Select)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False, widget=forms.Select)
     client = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     needs_reply = forms.BooleanField(label=_("Needs reply only"), required=False)
 
@@ -207,7 +186,7 @@ class FreezeForm(forms.Form):
 class ReassignForm(forms.Form):
     agent = forms.TypedChoiceField(
         label=_("Reassign to"), required=False, coerce=int, empty_value=None,
-        widget=PlainSelect,
+        widget=forms.Select,
     )
 
     def __init__(self, *args, staff=(), **kwargs):
@@ -221,7 +200,7 @@ class ReassignForm(forms.Form):
 class TransferForm(forms.Form):
     """Where to copy the request: a department ("d:<id>") or a staff member ("a:<id>")."""
 
-    target = forms.ChoiceField(label=_("Transfer to"), widget=PlainSelect)
+    target = forms.ChoiceField(label=_("Transfer to"), widget=forms.Select)
 
     def __init__(self, *args, departments=(), staff=(), **kwargs):
         kwargs.setdefault("auto_id", "transfer-%s")
