@@ -91,6 +91,46 @@ class RowFormatter:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class SearchRow:
+    number: int
+    href: str
+    subject: str          # marked up: the matched words highlighted
+    status: str
+    status_label: str
+    needs_reply: bool
+    client_name: str
+    department: str
+    updated_iso: str
+    updated: str
+    snippet: str
+    internal_snippet: str
+
+
+def search_rows(request, hits) -> list[SearchRow]:
+    formatter = RowFormatter(request)
+    rows = []
+    for hit in hits:
+        ticket = hit.ticket
+        status = states.staff_status(ticket.state)
+        updated_iso, updated = formatter.datetime(ticket.updated_at)
+        rows.append(SearchRow(
+            number=ticket.number,
+            href=formatter.ticket_href(ticket.number),
+            subject=hit.subject,
+            status=status.value,
+            status_label=formatter.status_labels[status],
+            needs_reply=ticket.needs_reply,
+            client_name=ticket.client.user.display_name,
+            department=ticket.department.name,
+            updated_iso=updated_iso,
+            updated=updated,
+            snippet=hit.snippet,
+            internal_snippet=hit.internal_snippet,
+        ))
+    return rows
+
+
 def queue_rows(request, tickets) -> list[QueueRow]:
     formatter = RowFormatter(request)
     return [formatter.queue_row(ticket) for ticket in tickets]

@@ -26,7 +26,7 @@ from zapros.tickets.states import Action, StaffStatus
 from zapros.web.http import add_domain_error
 
 from . import client_filter, forms
-from .rows import queue_rows
+from .rows import queue_rows, search_rows
 from .timeline import timeline_rows
 
 
@@ -134,7 +134,8 @@ def search_page(request):
     if result.jump is not None:
         return redirect("staff:ticket", result.jump.number)
     return render(request, "staff/search.html", {
-        "form": form, "result": result, "limit": search.LIMIT, "nav": "search",
+        "form": form, "result": result, "rows": search_rows(request, result.hits),
+        "limit": search.LIMIT, "nav": "search",
     })
 
 
