@@ -83,6 +83,7 @@ def main():
     results["service_layer"] = (measure_service_layer(args.writes * 3)
                                 if wanted(args, "open_ticket()") else None)
     results["queries"], results["explain"] = measure_queries(fixtures, args)
+    results["machine"]["load_at_end"] = os.getloadavg()
     report(results)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -490,7 +491,8 @@ def explain(connection, queries) -> list:
 def report(results):
     print(f"\nZapros benchmark {results['name']}  {results['started']}")
     print(f"machine: {results['machine']['cpus']} CPUs, {results['machine']['system']}, "
-          f"load {', '.join(f'{x:.1f}' for x in results['machine']['load_at_start'])}")
+          f"load at start {', '.join(f'{x:.1f}' for x in results['machine']['load_at_start'])}, "
+          f"at end {', '.join(f'{x:.1f}' for x in results['machine']['load_at_end'])}")
     print(f"database: {results['database']}; data: {results['data']}")
     print(f"\n{'page / operation':38} {'median ms':>10} {'p95 ms':>9} {'req/s':>8} "
           f"{'queries':>8}")
