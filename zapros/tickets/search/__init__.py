@@ -26,7 +26,7 @@ from zapros.clients.models import Client
 from zapros.core.errors import NotFound
 
 from .. import policies, selectors
-from ..models import Ticket
+from ..models import Message, Ticket
 from . import postgres, sqlite
 from .text import START, clean_query, looks_like_email, mark_up, ticket_number
 
@@ -83,6 +83,19 @@ def index_tickets(ticket_ids) -> None:
     ids = sorted({int(pk) for pk in ticket_ids})
     if ids:
         _backend().index(ids)
+
+
+def index_new_ticket(ticket: Ticket, messages: list[Message]) -> None:
+    """Write the search document of a ticket being opened from the values in hand: its
+    subject, its title and ``messages``, all it holds, in the order they were written. The
+    document is the one :func:`index_ticket` would build from the rows, without reading them
+    back; call it inside the creating transaction."""
+    public = [m.body for m in messages if m.visibility == Message.Visibility.PUBLIC]
+    internal = [m.body for m in messages if m.visibility == Message.Visibility.INTERNAL]
+    _backend().index_document(
+        ticket.pk, subject=ticket.subject, title=ticket.title,
+        public_text="\n".join(public), internal_text="\n".join(internal),
+    )
 
 
 def rebuild_index(progress=None) -> int:

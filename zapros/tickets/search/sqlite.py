@@ -11,7 +11,7 @@ comments) only staff.
 
 from django.db import connection
 
-from .text import START, STOP, fts5_query
+from .text import START, STOP, fts5_query, strip_markers
 
 TABLE = "tickets_search"
 MAX_TEXT = 200_000
@@ -48,6 +48,19 @@ def index(ticket_ids: list[int]) -> None:
         cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", ticket_ids)
         cursor.execute(
             _INSERT.format(documents=_DOCUMENTS % {"ids": f"t.id IN ({marks})"}), ticket_ids
+        )
+
+
+def index_document(ticket_id: int, *, subject: str, title: str, public_text: str,
+                   internal_text: str) -> None:
+    """The same row as _DOCUMENTS builds, from texts already gathered."""
+    internal = (f"{title}\n" if title != subject else "") + internal_text
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [ticket_id])
+        cursor.execute(
+            f"INSERT INTO {TABLE} (rowid, subject, body, internal) VALUES (%s, %s, %s, %s)",
+            [ticket_id, strip_markers(subject), strip_markers(public_text)[:MAX_TEXT],
+             strip_markers(internal)[:MAX_TEXT]],
         )
 
 

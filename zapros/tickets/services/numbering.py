@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from ..models import TicketCounter
@@ -13,12 +13,22 @@ def next_ticket_number() -> int:
     rolled-back tickets are simply skipped.
     """
     assert transaction.get_connection().in_atomic_block
+    # One statement (PostgreSQL and SQLite both return the updated row); the ORM's update()
+    # cannot, and a second query to read the value would be a round trip per ticket.
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT)
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
     start = settings.ZAPROS_TICKET_NUMBER_START - 1
-    updated = TicketCounter.objects.filter(pk=1).update(value=F("value") + 1)
-    if not updated:
-        TicketCounter.objects.get_or_create(pk=1, defaults={"value": start})
-        TicketCounter.objects.filter(pk=1).update(value=F("value") + 1)
+    TicketCounter.objects.get_or_create(pk=1, defaults={"value": start})
+    TicketCounter.objects.filter(pk=1).update(value=F("value") + 1)
     return TicketCounter.objects.values_list("value", flat=True).get(pk=1)
+
+
+_NEXT = (
+    f"UPDATE {TicketCounter._meta.db_table} SET value = value + 1 WHERE id = 1 RETURNING value"
+)
 
 
 def reserve_ticket_number(number: int) -> None:
