@@ -155,18 +155,21 @@ def insert_ticket(ticket: Ticket, actor: User, *, body: str, channel: str, uploa
         )
         records.refresh_flags(ticket)
         rows.insert(ticket)
-        messages = [records.insert_message(
+        messages = [records.new_message(
             ticket, author=ticket.client.user, author_kind=Message.AuthorKind.CLIENT,
-            body=body, at=at, channel=channel, uploads=uploads, written=written,
-            email_message_id=email_message_id, html=html,
+            body=body, at=at, channel=channel, email_message_id=email_message_id, html=html,
         )]
         messages += [
-            records.insert_message(
+            records.new_message(
                 ticket, author=None, author_kind=Message.AuthorKind.SYSTEM, body=str(note),
                 at=at, visibility=Message.Visibility.INTERNAL, channel=channel,
             )
             for note in notes
         ]
+        rows.insert(*messages, records.new_event(
+            ticket, actor, Event.Kind.CREATED, at, channel=channel,
+        ))
+        if uploads:
+            attachments.store_uploads(messages[0], list(uploads), written)
         search.index_new_ticket(ticket, messages)
-        records.record_event(ticket, actor, Event.Kind.CREATED, at, channel=channel)
     return ticket

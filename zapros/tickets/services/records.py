@@ -11,9 +11,14 @@ from . import attachments, rows
 
 
 def record_event(ticket: Ticket, actor: User | None, kind: str, at: datetime, **data) -> Event:
-    event = Event(ticket=ticket, actor=actor, kind=kind, data=data, created_at=at)
+    event = new_event(ticket, actor, kind, at, **data)
     rows.insert(event)
     return event
+
+
+def new_event(ticket: Ticket, actor: User | None, kind: str, at: datetime, **data) -> Event:
+    """An event not written yet (see :func:`rows.insert`)."""
+    return Event(ticket=ticket, actor=actor, kind=kind, data=data, created_at=at)
 
 
 def post_message(
@@ -31,16 +36,18 @@ def post_message(
     html: str | None = None,
 ) -> Message:
     """Add a message and keep the conversation flags of ``ticket`` in step (not saved here)."""
-    message = insert_message(
+    message = new_message(
         ticket, author=author, author_kind=author_kind, body=body, at=at,
-        visibility=visibility, channel=channel, uploads=uploads, written=written,
-        email_message_id=email_message_id, html=html,
+        visibility=visibility, channel=channel, email_message_id=email_message_id, html=html,
     )
+    rows.insert(message)
+    if uploads:
+        attachments.store_uploads(message, list(uploads), written if written is not None else [])
     follow_conversation(ticket, author_kind=author_kind, visibility=visibility, at=at)
     return message
 
 
-def insert_message(
+def new_message(
     ticket: Ticket,
     *,
     author: User | None,
@@ -49,22 +56,15 @@ def insert_message(
     at: datetime,
     visibility: str = Message.Visibility.PUBLIC,
     channel: str = Message.Channel.WEB,
-    uploads: list[attachments.PreparedUpload] = (),
-    written: list | None = None,
     email_message_id: str = "",
     html: str | None = None,
 ) -> Message:
-    """Write a message and its files, leaving the ticket's flags to
-    :func:`follow_conversation`."""
-    message = Message(
+    """A message not written yet (see :func:`rows.insert`)."""
+    return Message(
         ticket=ticket, author=author, author_kind=author_kind, visibility=visibility,
         body=body, channel=channel, created_at=at, email_message_id=email_message_id,
         body_html=html or None,
     )
-    rows.insert(message)
-    if uploads:
-        attachments.store_uploads(message, list(uploads), written if written is not None else [])
-    return message
 
 
 def follow_conversation(ticket: Ticket, *, author_kind: str, visibility: str,

@@ -69,9 +69,30 @@ class Select:
 _INSERTS: dict[tuple[str, type[Model]], tuple[str, list]] = {}
 
 
-def insert(instance: Model) -> None:
-    """Write a new ``instance`` (its model's key is automatic) and set its key, as
-    ``save()`` would, in one statement built once per model."""
+def insert(*instances: Model) -> None:
+    """Write new ``instances`` (their models' keys are automatic; any foreign keys already
+    set) and set their keys, as ``save()`` would, with statements built once per model. On
+    PostgreSQL several go in one statement (data-modifying WITH): one round trip for all."""
+    statements = [_insert_statement(instance) for instance in instances]
+    with connection.cursor() as cursor:
+        if len(statements) > 1 and connection.vendor == "postgresql":
+            parts = ", ".join(f"w{n} AS ({sql})" for n, (sql, _params) in enumerate(statements))
+            keys = ", ".join(f"(SELECT * FROM w{n})" for n in range(len(statements)))
+            cursor.execute(f"WITH {parts} SELECT {keys}",
+                           [param for _sql, params in statements for param in params])
+            keys = cursor.fetchone()
+        else:
+            keys = []
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                keys.append(cursor.fetchone()[0])
+    for instance, key in zip(instances, keys, strict=True):
+        instance.pk = key
+        instance._state.adding = False
+        instance._state.db = connection.alias
+
+
+def _insert_statement(instance: Model) -> tuple[str, list]:
     model = type(instance)
     built = _INSERTS.get((connection.alias, model))
     if built is None:
@@ -86,10 +107,5 @@ def insert(instance: Model) -> None:
         )
         built = _INSERTS[(connection.alias, model)] = (sql, fields)
     sql, fields = built
-    params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
-              for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        instance.pk = cursor.fetchone()[0]
-    instance._state.adding = False
-    instance._state.db = connection.alias
+    return sql, [field.get_db_prep_save(field.pre_save(instance, True), connection)
+                 for field in fields]
