@@ -85,14 +85,15 @@ def index_tickets(ticket_ids) -> None:
         _backend().index(ids)
 
 
-def index_new_ticket(ticket: Ticket, messages: list[Message]) -> None:
-    """Write the search document of a ticket being opened from the values in hand: its
-    subject, its title and ``messages``, all it holds, in the order they were written. The
-    document is the one :func:`index_ticket` would build from the rows, without reading them
-    back; call it inside the creating transaction."""
+def new_ticket_statements(ticket: Ticket, messages: list[Message]) -> list[tuple[str, list]]:
+    """The statements that write the search document of a ticket being opened from the values
+    in hand: its subject, its title and ``messages``, all it holds, in the order they were
+    written. The document is the one :func:`index_ticket` would build from the rows, without
+    reading them back. Run them (or hand them to ``services.rows.insert``) inside the creating
+    transaction."""
     public = [m.body for m in messages if m.visibility == Message.Visibility.PUBLIC]
     internal = [m.body for m in messages if m.visibility == Message.Visibility.INTERNAL]
-    _backend().index_document(
+    return _backend().document_statements(
         ticket.pk, subject=ticket.subject, title=ticket.title,
         public_text="\n".join(public), internal_text="\n".join(internal),
     )

@@ -80,13 +80,12 @@ _DOCUMENT = f"""
 """
 
 
-def index_document(ticket_id: int, *, subject: str, title: str, public_text: str,
-                   internal_text: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(_DOCUMENT, [
-            ticket_id, subject, public_text[:MAX_TEXT], internal_text[:MAX_TEXT],
-            title if title != subject else "",
-        ])
+def document_statements(ticket_id: int, *, subject: str, title: str, public_text: str,
+                        internal_text: str) -> list[tuple[str, list]]:
+    return [(_DOCUMENT, [
+        ticket_id, subject, public_text[:MAX_TEXT], internal_text[:MAX_TEXT],
+        title if title != subject else "",
+    ])]
 
 
 def index_range(first_id: int, last_id: int) -> int:

@@ -51,17 +51,16 @@ def index(ticket_ids: list[int]) -> None:
         )
 
 
-def index_document(ticket_id: int, *, subject: str, title: str, public_text: str,
-                   internal_text: str) -> None:
+def document_statements(ticket_id: int, *, subject: str, title: str, public_text: str,
+                        internal_text: str) -> list[tuple[str, list]]:
     """The same row as _DOCUMENTS builds, from texts already gathered."""
     internal = (f"{title}\n" if title != subject else "") + internal_text
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [ticket_id])
-        cursor.execute(
-            f"INSERT INTO {TABLE} (rowid, subject, body, internal) VALUES (%s, %s, %s, %s)",
-            [ticket_id, strip_markers(subject), strip_markers(public_text)[:MAX_TEXT],
-             strip_markers(internal)[:MAX_TEXT]],
-        )
+    return [
+        (f"DELETE FROM {TABLE} WHERE rowid = %s", [ticket_id]),
+        (f"INSERT INTO {TABLE} (rowid, subject, body, internal) VALUES (%s, %s, %s, %s)",
+         [ticket_id, strip_markers(subject), strip_markers(public_text)[:MAX_TEXT],
+          strip_markers(internal)[:MAX_TEXT]]),
+    ]
 
 
 def index_range(first_id: int, last_id: int) -> int:

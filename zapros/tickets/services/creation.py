@@ -17,7 +17,7 @@ from ..models import (
     Topic,
 )
 from . import attachments, records, rows
-from .numbering import next_ticket_number
+from .numbering import insert_numbered
 from .validation import SUBJECT_MAX, clean_body, clean_choice, clean_id, clean_subject
 
 
@@ -143,18 +143,19 @@ def insert_ticket(ticket: Ticket, actor: User, *, body: str, channel: str, uploa
     first message, the client's, and its files; ``notes`` as internal system lines; its search
     document and a ``created`` event naming ``actor``, all in one transaction.
 
-    The ticket takes its number and its conversation flags before it is inserted, and the
-    search document is built from the texts in hand, so nothing is written twice or read back.
+    The ticket has its conversation flags before it is inserted and takes its number as it
+    is, and the search document is built from the texts in hand, so nothing is written twice
+    or read back. On PostgreSQL that is three statements: the ticket with its number, then
+    the messages, the event and the search document together.
     """
     at = ticket.created_at
     with attachments.files_written() as written, transaction.atomic():
-        ticket.number = next_ticket_number()
         records.follow_conversation(
             ticket, author_kind=Message.AuthorKind.CLIENT,
             visibility=Message.Visibility.PUBLIC, at=at,
         )
         records.refresh_flags(ticket)
-        rows.insert(ticket)
+        insert_numbered(ticket)
         messages = [records.new_message(
             ticket, author=ticket.client.user, author_kind=Message.AuthorKind.CLIENT,
             body=body, at=at, channel=channel, email_message_id=email_message_id, html=html,
@@ -166,10 +167,10 @@ def insert_ticket(ticket: Ticket, actor: User, *, body: str, channel: str, uploa
             )
             for note in notes
         ]
-        rows.insert(*messages, records.new_event(
-            ticket, actor, Event.Kind.CREATED, at, channel=channel,
-        ))
+        rows.insert(
+            *messages, records.new_event(ticket, actor, Event.Kind.CREATED, at, channel=channel),
+            also=search.new_ticket_statements(ticket, messages),
+        )
         if uploads:
             attachments.store_uploads(messages[0], list(uploads), written)
-        search.index_new_ticket(ticket, messages)
     return ticket

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 
-from ..models import TicketCounter
+from ..models import Ticket, TicketCounter
+from . import rows
 
 
 def next_ticket_number() -> int:
@@ -29,6 +30,15 @@ def next_ticket_number() -> int:
 _NEXT = (
     f"UPDATE {TicketCounter._meta.db_table} SET value = value + 1 WHERE id = 1 RETURNING value"
 )
+
+
+def insert_numbered(ticket: Ticket) -> None:
+    """Write a new ``ticket`` with the next number (as :func:`next_ticket_number` hands it
+    out). On PostgreSQL the counter moves in the same statement as the ticket is written."""
+    assert transaction.get_connection().in_atomic_block
+    if not rows.insert_counted(ticket, "number", _NEXT):
+        ticket.number = next_ticket_number()
+        rows.insert(ticket)
 
 
 def reserve_ticket_number(number: int) -> None:

@@ -66,46 +66,96 @@ class Select:
         return tuple(instances)
 
 
-_INSERTS: dict[tuple[str, type[Model]], tuple[str, list]] = {}
-
-
-def insert(*instances: Model) -> None:
+def insert(*instances: Model, also: list[tuple[str, list]] = ()) -> None:
     """Write new ``instances`` (their models' keys are automatic; any foreign keys already
-    set) and set their keys, as ``save()`` would, with statements built once per model. On
-    PostgreSQL several go in one statement (data-modifying WITH): one round trip for all."""
-    statements = [_insert_statement(instance) for instance in instances]
+    set) and set their keys, as ``save()`` would, with statements built once per model; then
+    run the statements ``also`` (writes that return nothing, as ``(sql, params)``). On
+    PostgreSQL they all go in one statement (data-modifying WITH): one round trip for all."""
+    statements = []
+    for instance in instances:
+        table = _table(type(instance))
+        statements.append((table.insert_sql, table.params(instance)))
     with connection.cursor() as cursor:
-        if len(statements) > 1 and connection.vendor == "postgresql":
-            parts = ", ".join(f"w{n} AS ({sql})" for n, (sql, _params) in enumerate(statements))
-            keys = ", ".join(f"(SELECT * FROM w{n})" for n in range(len(statements)))
+        if len(statements) + len(also) > 1 and connection.vendor == "postgresql":
+            parts = ", ".join(
+                f"w{n} AS ({sql})" for n, (sql, _params) in enumerate([*statements, *also])
+            )
+            keys = ", ".join(f"(SELECT * FROM w{n})" for n in range(len(statements))) or "1"
             cursor.execute(f"WITH {parts} SELECT {keys}",
-                           [param for _sql, params in statements for param in params])
-            keys = cursor.fetchone()
+                           [param for _sql, params in [*statements, *also] for param in params])
+            keys = cursor.fetchone()[:len(statements)]
         else:
             keys = []
             for sql, params in statements:
                 cursor.execute(sql, params)
                 keys.append(cursor.fetchone()[0])
+            for sql, params in also:
+                cursor.execute(sql, params)
     for instance, key in zip(instances, keys, strict=True):
-        instance.pk = key
-        instance._state.adding = False
-        instance._state.db = connection.alias
+        _inserted(instance, key)
 
 
-def _insert_statement(instance: Model) -> tuple[str, list]:
-    model = type(instance)
-    built = _INSERTS.get((connection.alias, model))
-    if built is None:
-        meta = model._meta
-        fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
-        # A column the database fills in, or computes, is not written by the ORM either.
-        assert all(field.db_default is NOT_PROVIDED and not field.generated for field in fields)
-        qn = connection.ops.quote_name
-        sql = (
-            f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(field.column) for field in fields)})"
-            f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(meta.pk.column)}"
+def insert_counted(instance: Model, field_name: str, counter_sql: str) -> bool:
+    """On PostgreSQL, write a new ``instance`` whose ``field_name`` is the value that
+    ``counter_sql`` returns (a data-modifying statement returning one value, such as a
+    counter's ``UPDATE … RETURNING``), in one statement; set its key and that field. Returns
+    False, having written nothing, when the counter returns no row, and on other databases."""
+    if connection.vendor != "postgresql":
+        return False
+    table = _table(type(instance))
+    position = [field.name for field in table.fields].index(field_name)
+    field = table.fields[position]
+    values = ["%s"] * len(table.fields)
+    values[position] = "c.value"
+    params = table.params(instance)
+    del params[position]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH c(value) AS ({counter_sql}) {table.head} SELECT {', '.join(values)} FROM c "
+            f"RETURNING {table.key}, {connection.ops.quote_name(field.column)}",
+            params,
         )
-        built = _INSERTS[(connection.alias, model)] = (sql, fields)
-    sql, fields = built
-    return sql, [field.get_db_prep_save(field.pre_save(instance, True), connection)
-                 for field in fields]
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    key, value = row
+    setattr(instance, field.attname, value)
+    _inserted(instance, key)
+    return True
+
+
+class _Table:
+    """What writing a model's rows needs, built once per model and database."""
+
+    def __init__(self, model: type[Model]):
+        meta = model._meta
+        self.fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
+        # A column the database fills in, or computes, is not written by the ORM either.
+        assert all(field.db_default is NOT_PROVIDED and not field.generated
+                   for field in self.fields)
+        qn = connection.ops.quote_name
+        self.head = (f"INSERT INTO {qn(meta.db_table)} "
+                     f"({', '.join(qn(field.column) for field in self.fields)})")
+        self.key = qn(meta.pk.column)
+        self.insert_sql = (f"{self.head} VALUES ({', '.join(['%s'] * len(self.fields))}) "
+                           f"RETURNING {self.key}")
+
+    def params(self, instance: Model) -> list:
+        return [field.get_db_prep_save(field.pre_save(instance, True), connection)
+                for field in self.fields]
+
+
+_TABLES: dict[tuple[str, type[Model]], _Table] = {}
+
+
+def _table(model: type[Model]) -> _Table:
+    table = _TABLES.get((connection.alias, model))
+    if table is None:
+        table = _TABLES[(connection.alias, model)] = _Table(model)
+    return table
+
+
+def _inserted(instance: Model, key) -> None:
+    instance.pk = key
+    instance._state.adding = False
+    instance._state.db = connection.alias
