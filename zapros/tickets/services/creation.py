@@ -1,5 +1,6 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zapros.accounts.models import Department, User
 from zapros.clients.models import Client, Service
@@ -37,6 +38,12 @@ def staff_title(subject: str, topic: Topic | None, service: Service | None) -> s
     return title[:SUBJECT_MAX].strip()
 
 
+# Translated only when shown: most tickets are opened without a mistake.
+DESCRIBE = gettext_lazy("Describe your question.")
+CHOOSE_TYPE = gettext_lazy("Choose a type of request.")
+CHOOSE_PRIORITY = gettext_lazy("Choose a priority.")
+
+
 def open_ticket(
     actor: User,
     *,
@@ -66,7 +73,7 @@ def open_ticket(
     if not (actor.is_authenticated and actor.is_active):
         raise Forbidden()
     subject = clean_subject(subject)
-    body = clean_body(body, message=_("Describe your question."))
+    body = clean_body(body, message=DESCRIBE)
     if actor.is_client:
         client_pk, types = actor.pk, CLIENT_TICKET_TYPES
     elif actor.is_staff_member:
@@ -81,10 +88,8 @@ def open_ticket(
         if actor.is_client:
             raise Forbidden(_("Your account has no client profile."))
         raise ValidationFailed(_("Choose a client."), field="client")
-    type = clean_choice(type, types, field="type", message=_("Choose a type of request."))
-    priority = clean_choice(
-        priority, Priority, field="priority", message=_("Choose a priority.")
-    )
+    type = clean_choice(type, types, field="type", message=CHOOSE_TYPE)
+    priority = clean_choice(priority, Priority, field="priority", message=CHOOSE_PRIORITY)
     topic = None
     if topic_id:
         topic = Topic.objects.select_related("department").filter(

@@ -3,14 +3,21 @@ second (opening a ticket).
 
 Building a statement through the ORM costs more than its round trip to the database on a
 small machine (0.5 to 1 ms per statement on two cores, against 0.1 to 0.2 ms for the round
-trip), and that work is the same every time. Here the statement is built once from the models' metadata,
-and values still go through the fields (``get_db_prep_save`` going in, the backend's and the
-field's converters coming out), so every column is written and read exactly as the ORM would.
+trip), and that work is the same every time. Here the statement is built once from the
+models' metadata, and values still go through the fields (``get_db_prep_save`` going in, the
+backend's and the field's converters coming out), so every column is written and read exactly
+as the ORM would.
 Models saved here must not rely on ``pre_save``/``post_save`` signals (Zapros uses none).
 """
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import NOT_PROVIDED, Model
+
+
+def _database():
+    # The connection itself: going through ``django.db.connection`` looks it up again on every
+    # attribute, which here would cost more than the fields' own work.
+    return connections[DEFAULT_DB_ALIAS]
 
 
 class Select:
@@ -26,7 +33,7 @@ class Select:
         self.sql = sql
         self._built: dict[str, tuple] = {}
 
-    def _build(self):
+    def _build(self, connection):
         key = connection.alias
         if key not in self._built:
             qn = connection.ops.quote_name
@@ -46,7 +53,8 @@ class Select:
 
     def first(self, params) -> tuple | None:
         """The first row as a tuple of instances, or None when there is none."""
-        sql, readers = self._build()
+        connection = _database()
+        sql, readers = self._build(connection)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
@@ -71,10 +79,11 @@ def insert(*instances: Model, also: list[tuple[str, list]] = ()) -> None:
     set) and set their keys, as ``save()`` would, with statements built once per model; then
     run the statements ``also`` (writes that return nothing, as ``(sql, params)``). On
     PostgreSQL they all go in one statement (data-modifying WITH): one round trip for all."""
+    connection = _database()
     statements = []
     for instance in instances:
-        table = _table(type(instance))
-        statements.append((table.insert_sql, table.params(instance)))
+        table = _table(connection, type(instance))
+        statements.append((table.insert_sql, table.params(connection, instance)))
     with connection.cursor() as cursor:
         if len(statements) + len(also) > 1 and connection.vendor == "postgresql":
             parts = ", ".join(
@@ -92,7 +101,7 @@ def insert(*instances: Model, also: list[tuple[str, list]] = ()) -> None:
             for sql, params in also:
                 cursor.execute(sql, params)
     for instance, key in zip(instances, keys, strict=True):
-        _inserted(instance, key)
+        _inserted(connection, instance, key)
 
 
 def insert_counted(instance: Model, field_name: str, counter_sql: str) -> bool:
@@ -100,14 +109,15 @@ def insert_counted(instance: Model, field_name: str, counter_sql: str) -> bool:
     ``counter_sql`` returns (a data-modifying statement returning one value, such as a
     counter's ``UPDATE … RETURNING``), in one statement; set its key and that field. Returns
     False, having written nothing, when the counter returns no row, and on other databases."""
+    connection = _database()
     if connection.vendor != "postgresql":
         return False
-    table = _table(type(instance))
+    table = _table(connection, type(instance))
     position = [field.name for field in table.fields].index(field_name)
     field = table.fields[position]
     values = ["%s"] * len(table.fields)
     values[position] = "c.value"
-    params = table.params(instance)
+    params = table.params(connection, instance)
     del params[position]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -120,14 +130,14 @@ def insert_counted(instance: Model, field_name: str, counter_sql: str) -> bool:
         return False
     key, value = row
     setattr(instance, field.attname, value)
-    _inserted(instance, key)
+    _inserted(connection, instance, key)
     return True
 
 
 class _Table:
     """What writing a model's rows needs, built once per model and database."""
 
-    def __init__(self, model: type[Model]):
+    def __init__(self, connection, model: type[Model]):
         meta = model._meta
         self.fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
         # A column the database fills in, or computes, is not written by the ORM either.
@@ -140,7 +150,7 @@ class _Table:
         self.insert_sql = (f"{self.head} VALUES ({', '.join(['%s'] * len(self.fields))}) "
                            f"RETURNING {self.key}")
 
-    def params(self, instance: Model) -> list:
+    def params(self, connection, instance: Model) -> list:
         return [field.get_db_prep_save(field.pre_save(instance, True), connection)
                 for field in self.fields]
 
@@ -148,14 +158,14 @@ class _Table:
 _TABLES: dict[tuple[str, type[Model]], _Table] = {}
 
 
-def _table(model: type[Model]) -> _Table:
+def _table(connection, model: type[Model]) -> _Table:
     table = _TABLES.get((connection.alias, model))
     if table is None:
-        table = _TABLES[(connection.alias, model)] = _Table(model)
+        table = _TABLES[(connection.alias, model)] = _Table(connection, model)
     return table
 
 
-def _inserted(instance: Model, key) -> None:
+def _inserted(connection, instance: Model, key) -> None:
     instance.pk = key
     instance._state.adding = False
     instance._state.db = connection.alias
