@@ -148,10 +148,10 @@ def insert_ticket(ticket: Ticket, actor: User, *, body: str, channel: str, uploa
     first message, the client's, and its files; ``notes`` as internal system lines; its search
     document and a ``created`` event naming ``actor``, all in one transaction.
 
-    The ticket has its conversation flags before it is inserted and takes its number as it
-    is, and the search document is built from the texts in hand, so nothing is written twice
-    or read back. On PostgreSQL that is three statements: the ticket with its number, then
-    the messages, the event and the search document together.
+    The ticket has its conversation flags before it is inserted and takes its number in the
+    statement that writes it, and the search document is built from the texts in hand, so
+    nothing is written twice or read back. On PostgreSQL the transaction holds two statements:
+    the ticket with its number, then the messages, the event and the search document.
     """
     at = ticket.created_at
     with attachments.files_written() as written, transaction.atomic():
