@@ -14,16 +14,20 @@ def next_ticket_number() -> int:
     rolled-back tickets are simply skipped.
     """
     assert transaction.get_connection().in_atomic_block
-    # One statement (PostgreSQL and SQLite both return the updated row); the ORM's update()
-    # cannot, and a second query to read the value would be a round trip per ticket.
-    with connection.cursor() as cursor:
-        cursor.execute(_NEXT)
-        row = cursor.fetchone()
-    if row is not None:
-        return row[0]
-    start = settings.ZAPROS_TICKET_NUMBER_START - 1
-    TicketCounter.objects.get_or_create(pk=1, defaults={"value": start})
-    TicketCounter.objects.filter(pk=1).update(value=F("value") + 1)
+    # One statement where the database returns the updated row (PostgreSQL, SQLite 3.35+,
+    # which brought RETURNING to INSERT and UPDATE alike); the ORM's update() cannot, and
+    # reading the value after it is a second round trip.
+    if connection.features.can_return_columns_from_insert:
+        with connection.cursor() as cursor:
+            cursor.execute(_NEXT)
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0]
+    updated = TicketCounter.objects.filter(pk=1).update(value=F("value") + 1)
+    if not updated:
+        start = settings.ZAPROS_TICKET_NUMBER_START - 1
+        TicketCounter.objects.get_or_create(pk=1, defaults={"value": start})
+        TicketCounter.objects.filter(pk=1).update(value=F("value") + 1)
     return TicketCounter.objects.values_list("value", flat=True).get(pk=1)
 
 

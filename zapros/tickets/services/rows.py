@@ -80,10 +80,11 @@ def insert(*instances: Model, also: list[tuple[str, list]] = ()) -> None:
     run the statements ``also`` (writes that return nothing, as ``(sql, params)``). On
     PostgreSQL they all go in one statement (data-modifying WITH): one round trip for all."""
     connection = _database()
-    statements = []
+    statements, returning = [], True
     for instance in instances:
         table = _table(connection, type(instance))
         statements.append((table.insert_sql, table.params(connection, instance)))
+        returning = returning and table.returning
     with connection.cursor() as cursor:
         if len(statements) + len(also) > 1 and connection.vendor == "postgresql":
             parts = ", ".join(
@@ -97,7 +98,7 @@ def insert(*instances: Model, also: list[tuple[str, list]] = ()) -> None:
             keys = []
             for sql, params in statements:
                 cursor.execute(sql, params)
-                keys.append(cursor.fetchone()[0])
+                keys.append(cursor.fetchone()[0] if returning else cursor.lastrowid)
             for sql, params in also:
                 cursor.execute(sql, params)
     for instance, key in zip(instances, keys, strict=True):
@@ -147,8 +148,10 @@ class _Table:
         self.head = (f"INSERT INTO {qn(meta.db_table)} "
                      f"({', '.join(qn(field.column) for field in self.fields)})")
         self.key = qn(meta.pk.column)
-        self.insert_sql = (f"{self.head} VALUES ({', '.join(['%s'] * len(self.fields))}) "
-                           f"RETURNING {self.key}")
+        # SQLite before 3.35 has no RETURNING: the key is then the cursor's last row id.
+        self.returning = connection.features.can_return_columns_from_insert
+        self.insert_sql = (f"{self.head} VALUES ({', '.join(['%s'] * len(self.fields))})"
+                           + (f" RETURNING {self.key}" if self.returning else ""))
 
     def params(self, connection, instance: Model) -> list:
         return [field.get_db_prep_save(field.pre_save(instance, True), connection)

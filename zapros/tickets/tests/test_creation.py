@@ -5,8 +5,9 @@ import pytest
 from django.db import connection
 
 from zapros.tickets import search, services
-from zapros.tickets.models import Event, Message, Topic
+from zapros.tickets.models import Event, Message, Ticket, Topic
 from zapros.tickets.search.text import START, STOP
+from zapros.tickets.services import rows
 
 ON_POSTGRES = connection.vendor == "postgresql"
 
@@ -97,3 +98,17 @@ def test_opening_a_ticket_from_a_mail_takes_a_fixed_number_of_queries(
         ticket = from_a_mail_with_notes(cast)
     assert list(ticket.messages.order_by("id").values_list("visibility", flat=True)) == [
         Message.Visibility.PUBLIC, Message.Visibility.INTERNAL, Message.Visibility.INTERNAL]
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite before 3.35 has no RETURNING")
+def test_without_returning_the_keys_come_from_the_last_row_id(cast, monkeypatch):
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)
+    monkeypatch.setattr(rows, "_TABLES", {})
+    first = cast.open(subject="One")
+    second = cast.open(subject="Two", body="Second body")
+    assert second.number == first.number + 1
+    stored = Ticket.objects.get(number=second.number)
+    assert stored.pk == second.pk
+    assert stored.messages.get().body == "Second body"
+    assert Event.objects.get(ticket=stored).kind == Event.Kind.CREATED
+    assert numbers(search.search(cast.john, "second")) == [second.number]
