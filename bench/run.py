@@ -401,19 +401,12 @@ def rate(times) -> float:
 # --- in one process -------------------------------------------------------------------------
 
 def measure_service_layer(count) -> dict:
-    from zapros.accounts.models import User
-    from zapros.tickets import services
+    """open_ticket() in one process, as bench/create_tickets.py measures it."""
+    from bench.create_tickets import measure
 
-    client = User.objects.get(email=WRITER)
-    department = User.objects.get(email=AGENT).departments.filter(
-        in_support_center=True).first()
-    began = time.perf_counter()
-    for i in range(count):
-        services.open_ticket(client, department_id=department.pk, subject=f"Service layer {i}",
-                             body="Opened in one process by the bench.")
-    seconds = time.perf_counter() - began
-    result = {"tickets": count, "seconds": round(seconds, 2), "per_s": round(count / seconds, 1)}
-    print(f"  open_ticket() in one process: {result['per_s']} tickets/s", flush=True)
+    result = measure(count)
+    print(f"  open_ticket() in one process: {result['per_s']} tickets/s, "
+          f"{result['queries_per_ticket']} queries each", flush=True)
     return result
 
 
@@ -506,7 +499,8 @@ def report(results):
             print(f"{label:38} {'':>10} {'':>9} {'':>8} {queries!s:>8}")
     layer = results["service_layer"]
     if layer:
-        print(f"\nopen_ticket() through the service layer: {layer['per_s']} tickets/s")
+        print(f"\nopen_ticket() through the service layer: {layer['per_s']} tickets/s, "
+              f"{layer['queries_per_ticket']} queries each")
     if results["explain"]:
         print("\nEXPLAIN (ANALYZE, BUFFERS): slowest query of each page")
         for label, plans in results["explain"].items():

@@ -26,7 +26,7 @@ from zapros.clients.models import Client
 from zapros.core.errors import NotFound
 
 from .. import policies, selectors
-from ..models import Ticket
+from ..models import Message, Ticket
 from . import postgres, sqlite
 from .text import START, clean_query, looks_like_email, mark_up, ticket_number
 
@@ -83,6 +83,20 @@ def index_tickets(ticket_ids) -> None:
     ids = sorted({int(pk) for pk in ticket_ids})
     if ids:
         _backend().index(ids)
+
+
+def new_ticket_statements(ticket: Ticket, messages: list[Message]) -> list[tuple[str, list]]:
+    """The statements that write the search document of a ticket being opened from the values
+    in hand: its subject, its title and ``messages``, all it holds, in the order they were
+    written. The document is the one :func:`index_ticket` would build from the rows, without
+    reading them back. Run them (or hand them to ``services.rows.insert``) inside the creating
+    transaction."""
+    public = [m.body for m in messages if m.visibility == Message.Visibility.PUBLIC]
+    internal = [m.body for m in messages if m.visibility == Message.Visibility.INTERNAL]
+    return _backend().document_statements(
+        ticket.pk, subject=ticket.subject, title=ticket.title,
+        public_text="\n".join(public), internal_text="\n".join(internal),
+    )
 
 
 def rebuild_index(progress=None) -> int:

@@ -69,6 +69,25 @@ def index(ticket_ids: list[int]) -> None:
         )
 
 
+# The same document as _DOCUMENTS, from texts already gathered (each cut to MAX_TEXT).
+_DOCUMENT = f"""
+    INSERT INTO {TABLE} (ticket_id, document) VALUES (%s,
+        setweight(to_tsvector('{CONFIG}', %s), 'A')
+        || setweight(to_tsvector('{CONFIG}', %s), 'B')
+        || setweight(to_tsvector('{CONFIG}', %s), 'C')
+        || setweight(to_tsvector('{CONFIG}', %s), 'D'))
+    ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document
+"""
+
+
+def document_statements(ticket_id: int, *, subject: str, title: str, public_text: str,
+                        internal_text: str) -> list[tuple[str, list]]:
+    return [(_DOCUMENT, [
+        ticket_id, subject, public_text[:MAX_TEXT], internal_text[:MAX_TEXT],
+        title if title != subject else "",
+    ])]
+
+
 def index_range(first_id: int, last_id: int) -> int:
     """(Re)index the tickets with ids in [first_id, last_id]; returns how many."""
     with connection.cursor() as cursor:

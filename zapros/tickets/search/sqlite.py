@@ -11,7 +11,7 @@ comments) only staff.
 
 from django.db import connection
 
-from .text import START, STOP, fts5_query
+from .text import START, STOP, fts5_query, strip_markers
 
 TABLE = "tickets_search"
 MAX_TEXT = 200_000
@@ -49,6 +49,18 @@ def index(ticket_ids: list[int]) -> None:
         cursor.execute(
             _INSERT.format(documents=_DOCUMENTS % {"ids": f"t.id IN ({marks})"}), ticket_ids
         )
+
+
+def document_statements(ticket_id: int, *, subject: str, title: str, public_text: str,
+                        internal_text: str) -> list[tuple[str, list]]:
+    """The same row as _DOCUMENTS builds, from texts already gathered."""
+    internal = (f"{title}\n" if title != subject else "") + internal_text
+    return [
+        (f"DELETE FROM {TABLE} WHERE rowid = %s", [ticket_id]),
+        (f"INSERT INTO {TABLE} (rowid, subject, body, internal) VALUES (%s, %s, %s, %s)",
+         [ticket_id, strip_markers(subject), strip_markers(public_text)[:MAX_TEXT],
+          strip_markers(internal)[:MAX_TEXT]]),
+    ]
 
 
 def index_range(first_id: int, last_id: int) -> int:

@@ -1,5 +1,6 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zapros.accounts.models import Department, User
 from zapros.clients.models import Client, Service
@@ -7,9 +8,17 @@ from zapros.core import clock
 from zapros.core.errors import Forbidden, ValidationFailed
 
 from .. import search
-from ..models import CLIENT_TICKET_TYPES, Message, Priority, Ticket, TicketType, Topic
-from . import attachments, records
-from .numbering import next_ticket_number
+from ..models import (
+    CLIENT_TICKET_TYPES,
+    Event,
+    Message,
+    Priority,
+    Ticket,
+    TicketType,
+    Topic,
+)
+from . import attachments, records, rows
+from .numbering import insert_numbered
 from .validation import SUBJECT_MAX, clean_body, clean_choice, clean_id, clean_subject
 
 
@@ -27,6 +36,12 @@ def staff_title(subject: str, topic: Topic | None, service: Service | None) -> s
     else:
         title = subject
     return title[:SUBJECT_MAX].strip()
+
+
+# Translated only when shown: most tickets are opened without a mistake.
+DESCRIBE = gettext_lazy("Describe your question.")
+CHOOSE_TYPE = gettext_lazy("Choose a type of request.")
+CHOOSE_PRIORITY = gettext_lazy("Choose a priority.")
 
 
 def open_ticket(
@@ -58,23 +73,23 @@ def open_ticket(
     if not (actor.is_authenticated and actor.is_active):
         raise Forbidden()
     subject = clean_subject(subject)
-    body = clean_body(body, message=_("Describe your question."))
+    body = clean_body(body, message=DESCRIBE)
     if actor.is_client:
-        client = Client.objects.select_related("user").filter(pk=actor.pk).first()
-        if client is None:
-            raise Forbidden(_("Your account has no client profile."))
-        types = CLIENT_TICKET_TYPES
+        client_pk, types = actor.pk, CLIENT_TICKET_TYPES
     elif actor.is_staff_member:
-        client = Client.objects.select_related("user").filter(pk=clean_id(client_id)).first()
-        if client is None:
-            raise ValidationFailed(_("Choose a client."), field="client")
-        types = TicketType
+        client_pk, types = clean_id(client_id), TicketType
     else:
         raise Forbidden()
-    type = clean_choice(type, types, field="type", message=_("Choose a type of request."))
-    priority = clean_choice(
-        priority, Priority, field="priority", message=_("Choose a priority.")
+    # Clients choose among the departments of the support center, staff among all.
+    client, chosen = client_and_department(
+        client_pk, clean_id(department_id), support_center_only=actor.is_client
     )
+    if client is None:
+        if actor.is_client:
+            raise Forbidden(_("Your account has no client profile."))
+        raise ValidationFailed(_("Choose a client."), field="client")
+    type = clean_choice(type, types, field="type", message=CHOOSE_TYPE)
+    priority = clean_choice(priority, Priority, field="priority", message=CHOOSE_PRIORITY)
     topic = None
     if topic_id:
         topic = Topic.objects.select_related("department").filter(
@@ -82,13 +97,9 @@ def open_ticket(
         ).first()
         if topic is None:
             raise ValidationFailed(_("Choose a topic."), field="topic")
-    departments = Department.objects.all()
-    if actor.is_client:
-        departments = departments.filter(in_support_center=True)
+    department = chosen
     if topic is not None and topic.department is not None:
         department = topic.department
-    else:
-        department = departments.filter(pk=clean_id(department_id)).first()
     if department is None:
         raise ValidationFailed(_("Choose a department."), field="department")
     service = None
@@ -99,20 +110,72 @@ def open_ticket(
     uploads = attachments.prepare_uploads(files)
 
     now = clock.now()
+    ticket = Ticket(
+        client=client, department=department, subject=subject,
+        title=staff_title(subject, topic, service), type=type, topic=topic, service=service,
+        priority=priority, created_at=now, updated_at=now,
+    )
+    # Staff opening a ticket on a client's behalf write down the client's words: the first
+    # message is the client's, the event says who recorded it.
+    return insert_ticket(ticket, actor, body=body, channel=channel, uploads=uploads)
+
+
+def client_and_department(client_id: int | None, department_id: int | None, *,
+                          support_center_only: bool) -> tuple[Client | None, Department | None]:
+    """The client (with their user) and the department with ``department_id`` (only one of
+    the support center if ``support_center_only``), in one query: None for a client that does
+    not exist, and for a department that does not exist or may not be chosen."""
+    found = _CLIENT_AND_DEPARTMENT.first([department_id, not support_center_only, client_id])
+    if found is None:
+        return None, None
+    client, user, department = found
+    client.user = user
+    return client, department
+
+
+# Asked every time a ticket is opened: one round trip, the statement built once per process.
+_CLIENT_AND_DEPARTMENT = rows.Select(
+    [(Client, "c"), (User, "u"), (Department, "d")],
+    "SELECT {columns} FROM {Client} c JOIN {User} u ON u.id = c.user_id "
+    "LEFT JOIN {Department} d ON d.id = %s AND (%s OR d.in_support_center) "
+    "WHERE c.user_id = %s",
+)
+
+
+def insert_ticket(ticket: Ticket, actor: User, *, body: str, channel: str, uploads=(),
+                  email_message_id: str = "", html: str | None = None, notes=()) -> Ticket:
+    """Write a ticket being opened (unsaved, its fields checked, ``created_at`` set) with its
+    first message, the client's, and its files; ``notes`` as internal system lines; its search
+    document and a ``created`` event naming ``actor``, all in one transaction.
+
+    The ticket has its conversation flags before it is inserted and takes its number in the
+    statement that writes it, and the search document is built from the texts in hand, so
+    nothing is written twice or read back. On PostgreSQL the transaction holds two statements:
+    the ticket with its number, then the messages, the event and the search document.
+    """
+    at = ticket.created_at
     with attachments.files_written() as written, transaction.atomic():
-        ticket = Ticket(
-            number=next_ticket_number(), client=client, department=department,
-            subject=subject, title=staff_title(subject, topic, service), type=type,
-            topic=topic, service=service, priority=priority, created_at=now, updated_at=now,
+        records.follow_conversation(
+            ticket, author_kind=Message.AuthorKind.CLIENT,
+            visibility=Message.Visibility.PUBLIC, at=at,
         )
-        ticket.save()
-        # Staff opening a ticket on a client's behalf write down the client's words: the
-        # first message is the client's, the event says who recorded it.
-        records.post_message(
-            ticket, author=client.user, author_kind=Message.AuthorKind.CLIENT,
-            body=body, at=now, channel=channel, uploads=uploads, written=written,
+        records.refresh_flags(ticket)
+        insert_numbered(ticket)
+        messages = [records.new_message(
+            ticket, author=ticket.client.user, author_kind=Message.AuthorKind.CLIENT,
+            body=body, at=at, channel=channel, email_message_id=email_message_id, html=html,
+        )]
+        messages += [
+            records.new_message(
+                ticket, author=None, author_kind=Message.AuthorKind.SYSTEM, body=str(note),
+                at=at, visibility=Message.Visibility.INTERNAL, channel=channel,
+            )
+            for note in notes
+        ]
+        rows.insert(
+            *messages, records.new_event(ticket, actor, Event.Kind.CREATED, at, channel=channel),
+            also=search.new_ticket_statements(ticket, messages),
         )
-        records.save(ticket)
-        search.index_ticket(ticket.pk)
-        records.record_event(ticket, actor, "created", now, channel=channel)
+        if uploads:
+            attachments.store_uploads(messages[0], list(uploads), written)
     return ticket

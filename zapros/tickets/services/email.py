@@ -9,8 +9,7 @@ the event names the agent.
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from zapros.accounts.models import Department, User
-from zapros.clients.models import Client
+from zapros.accounts.models import User
 from zapros.core import clock
 from zapros.core.errors import Forbidden, ValidationFailed
 from zapros.core.html import sanitise
@@ -19,7 +18,7 @@ from .. import notifications, policies, search
 from ..models import Event, Message, Ticket
 from ..states import Action
 from . import attachments, records
-from .numbering import next_ticket_number
+from .creation import client_and_department, insert_ticket
 from .validation import BODY_MAX, SUBJECT_MAX, clean_id
 
 EMAIL = Message.Channel.EMAIL
@@ -51,32 +50,25 @@ def open_ticket_from_email(
         raise Forbidden()
     if not (actor.is_client or actor.is_staff_member):
         raise Forbidden()
-    client = Client.objects.select_related("user").filter(pk=clean_id(client_id)).first()
+    client, department = client_and_department(
+        clean_id(client_id), clean_id(department_id), support_center_only=False
+    )
     if client is None or not client.user.is_active:
         raise ValidationFailed(_("Choose a client."), field="client")
-    department = Department.objects.filter(pk=clean_id(department_id)).first()
     if department is None:
         raise ValidationFailed(_("Choose a department."), field="department")
     subject = _subject(subject)
     body = _body(body)
     uploads = attachments.prepare_uploads(files)
     now = clock.now()
-    with attachments.files_written() as written, transaction.atomic():
-        ticket = Ticket(
-            number=next_ticket_number(), client=client, department=department,
-            subject=subject, title=subject, created_at=now, updated_at=now,
-        )
-        ticket.save()
-        records.post_message(
-            ticket, author=client.user, author_kind=Message.AuthorKind.CLIENT, body=body,
-            at=now, channel=EMAIL, uploads=uploads, written=written,
-            email_message_id=email_message_id[:255], html=_html(html),
-        )
-        _notes(ticket, notes, now)
-        records.save(ticket)
-        search.index_ticket(ticket.pk)
-        records.record_event(ticket, actor, Event.Kind.CREATED, now, channel=EMAIL)
-    return ticket
+    ticket = Ticket(
+        client=client, department=department, subject=subject, title=subject,
+        created_at=now, updated_at=now,
+    )
+    return insert_ticket(
+        ticket, actor, body=body, channel=EMAIL, uploads=uploads,
+        email_message_id=email_message_id[:255], html=_html(html), notes=notes,
+    )
 
 
 def reply_from_email(

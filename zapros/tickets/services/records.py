@@ -7,11 +7,18 @@ from zapros.core import clock
 
 from .. import states
 from ..models import Event, Message, Ticket
-from . import attachments
+from . import attachments, rows
 
 
 def record_event(ticket: Ticket, actor: User | None, kind: str, at: datetime, **data) -> Event:
-    return Event.objects.create(ticket=ticket, actor=actor, kind=kind, data=data, created_at=at)
+    event = new_event(ticket, actor, kind, at, **data)
+    rows.insert(event)
+    return event
+
+
+def new_event(ticket: Ticket, actor: User | None, kind: str, at: datetime, **data) -> Event:
+    """An event not written yet (see :func:`rows.insert`)."""
+    return Event(ticket=ticket, actor=actor, kind=kind, data=data, created_at=at)
 
 
 def post_message(
@@ -29,13 +36,42 @@ def post_message(
     html: str | None = None,
 ) -> Message:
     """Add a message and keep the conversation flags of ``ticket`` in step (not saved here)."""
-    message = Message.objects.create(
+    message = new_message(
+        ticket, author=author, author_kind=author_kind, body=body, at=at,
+        visibility=visibility, channel=channel, email_message_id=email_message_id, html=html,
+    )
+    rows.insert(message)
+    if uploads:
+        attachments.store_uploads(message, list(uploads), written if written is not None else [])
+    follow_conversation(ticket, author_kind=author_kind, visibility=visibility, at=at)
+    return message
+
+
+def new_message(
+    ticket: Ticket,
+    *,
+    author: User | None,
+    author_kind: str,
+    body: str,
+    at: datetime,
+    visibility: str = Message.Visibility.PUBLIC,
+    channel: str = Message.Channel.WEB,
+    email_message_id: str = "",
+    html: str | None = None,
+) -> Message:
+    """A message not written yet (see :func:`rows.insert`)."""
+    return Message(
         ticket=ticket, author=author, author_kind=author_kind, visibility=visibility,
         body=body, channel=channel, created_at=at, email_message_id=email_message_id,
         body_html=html or None,
     )
-    if uploads:
-        attachments.store_uploads(message, list(uploads), written if written is not None else [])
+
+
+def follow_conversation(ticket: Ticket, *, author_kind: str, visibility: str,
+                        at: datetime) -> None:
+    """Keep the conversation flags of ``ticket`` in step with a message written at ``at``
+    (not saved). A ticket being opened gets its flags before it is inserted, so that it is
+    written once."""
     if visibility == Message.Visibility.PUBLIC:
         if author_kind == Message.AuthorKind.CLIENT:
             if not ticket.needs_reply or ticket.reply_due_at is None:
@@ -46,7 +82,6 @@ def post_message(
             ticket.last_staff_public_at = at
         ticket.client_activity_at = at
     ticket.updated_at = at
-    return message
 
 
 def response_deadline(ticket: Ticket):

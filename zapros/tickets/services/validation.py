@@ -21,9 +21,11 @@ def clean_subject(subject: str | None, *, field: str = "subject") -> str:
 
 
 def clean_body(body: str | None, *, field: str = "body", message: str | None = None) -> str:
+    """``message`` says what to write when nothing was; it may be lazy (``gettext_lazy``),
+    so that the common case, a body, costs no translation."""
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
-        raise ValidationFailed(message or _("Write a message."), field=field)
+        raise ValidationFailed(str(message or _("Write a message.")), field=field)
     if len(body) > BODY_MAX:
         raise ValidationFailed(
             _("The message is too long (at most %(max)d characters).") % {"max": BODY_MAX},
@@ -45,7 +47,8 @@ def clean_id(value) -> int | None:
 
 
 def clean_choice(value, choices, *, field: str, message: str):
-    valid = {str(choice.value): choice for choice in choices}
-    if str(value) not in valid:
-        raise ValidationFailed(message, field=field)
-    return valid[str(value)].value
+    """``value`` if it is one of ``choices``; ``message`` may be lazy, as for clean_body."""
+    for choice in choices:
+        if str(value) == str(choice.value):
+            return choice.value
+    raise ValidationFailed(str(message), field=field)

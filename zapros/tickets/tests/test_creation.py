@@ -1,0 +1,114 @@
+"""Opening a ticket writes its search document from the values in hand: the same document the
+index builds from the rows, found at once, in a fixed number of queries."""
+
+import pytest
+from django.db import connection
+
+from zapros.tickets import search, services
+from zapros.tickets.models import Event, Message, Ticket, Topic
+from zapros.tickets.search.text import START, STOP
+from zapros.tickets.services import rows
+
+ON_POSTGRES = connection.vendor == "postgresql"
+
+
+def numbers(result):
+    return [hit.ticket.number for hit in result.hits]
+
+
+def stored_document(ticket_id) -> list[tuple]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT document::text FROM tickets_search WHERE ticket_id = %s",
+                           [ticket_id])
+        else:
+            cursor.execute("SELECT subject, body, internal FROM tickets_search WHERE rowid = %s",
+                           [ticket_id])
+        return cursor.fetchall()
+
+
+def by_a_client(cast):
+    return cast.open(subject="Сайт не открывается", body="Ошибка 502\nwith the backup job")
+
+
+def with_a_topic_and_a_service(cast):
+    topic = Topic.objects.create(name="Camera fault")
+    return cast.open(subject=f"Camera {START}offline{STOP}", body=f"Since {STOP}morning",
+                     topic_id=topic.pk, service_id=cast.alice_hosting.pk)
+
+
+def by_staff_for_a_client(cast):
+    return cast.staff_ticket(cast.sales, subject="Upgrade offer", body="Details: 4 cores")
+
+
+def from_a_mail_with_notes(cast):
+    return services.open_ticket_from_email(
+        cast.alice, client_id=cast.alice.pk, department_id=cast.sales.pk,
+        subject="Invoice attached", body="Please see the invoice",
+        notes=["“virus.exe” was quarantined", "“huge.iso” was left out"],
+        html="<p>Please see the <b>invoice</b></p>",
+    )
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [by_a_client, with_a_topic_and_a_service, by_staff_for_a_client, from_a_mail_with_notes],
+)
+def test_the_document_written_on_opening_is_the_one_the_index_builds(cast, opening):
+    ticket = opening(cast)
+    written = stored_document(ticket.pk)
+    assert len(written) == 1
+    search.index_ticket(ticket.pk)
+    assert stored_document(ticket.pk) == written
+
+
+def test_a_new_ticket_is_found_by_words_of_its_subject_and_first_message(cast):
+    ticket = cast.open(subject="Router keeps rebooting", body="The firmware upgrade bricked it")
+    cast.open(subject="Site is down", body="Nothing loads")
+    for user in (cast.alice, cast.john):
+        for word in ("router", "rebooting", "firmware", "bricked"):
+            assert numbers(search.search(user, word)) == [ticket.number], (user, word)
+
+
+def test_a_ticket_from_a_mail_is_found_by_its_words_and_its_notes_by_staff_only(cast):
+    ticket = from_a_mail_with_notes(cast)
+    for word in ("invoice", "attached"):
+        assert numbers(search.search(cast.alice, word)) == [ticket.number]
+        assert numbers(search.search(cast.gary, word)) == [ticket.number]
+    assert numbers(search.search(cast.gary, "quarantined")) == [ticket.number]
+    assert search.search(cast.alice, "quarantined").hits == []
+
+
+def test_opening_a_ticket_takes_a_fixed_number_of_queries(cast, django_assert_num_queries):
+    cast.open()  # the ticket counter exists from then on
+    # The client with the department; in a savepoint, on PostgreSQL: the ticket with its
+    # number, then the message, the event and the search document together. SQLite takes a
+    # statement for each (and deletes any old document first).
+    with django_assert_num_queries(5 if ON_POSTGRES else 9):
+        ticket = cast.open(subject="Counted", body="Every query")
+    assert ticket.messages.count() == 1
+    assert Event.objects.filter(ticket=ticket, kind=Event.Kind.CREATED).count() == 1
+
+
+def test_opening_a_ticket_from_a_mail_takes_a_fixed_number_of_queries(
+        cast, django_assert_num_queries):
+    from_a_mail_with_notes(cast)
+    # The two notes go with the message on PostgreSQL, one by one on SQLite.
+    with django_assert_num_queries(5 if ON_POSTGRES else 11):
+        ticket = from_a_mail_with_notes(cast)
+    assert list(ticket.messages.order_by("id").values_list("visibility", flat=True)) == [
+        Message.Visibility.PUBLIC, Message.Visibility.INTERNAL, Message.Visibility.INTERNAL]
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite before 3.35 has no RETURNING")
+def test_without_returning_the_keys_come_from_the_last_row_id(cast, monkeypatch):
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)
+    monkeypatch.setattr(rows, "_TABLES", {})
+    first = cast.open(subject="One")
+    second = cast.open(subject="Two", body="Second body")
+    assert second.number == first.number + 1
+    stored = Ticket.objects.get(number=second.number)
+    assert stored.pk == second.pk
+    assert stored.messages.get().body == "Second body"
+    assert Event.objects.get(ticket=stored).kind == Event.Kind.CREATED
+    assert numbers(search.search(cast.john, "second")) == [second.number]
