@@ -8,11 +8,11 @@ Run with the django-helpdesk virtualenv (``bench/helpdesk/setup.sh``) on a migra
 The same shape as Zapros's generator: five queues named like its departments, one client per
 20 tickets (a few of them writing most), staff growing with the tickets (12 at 100k, 72 at 1M),
 four years of tickets of which ``min(n/2, 2000 + n/500)`` are still in work and the rest
-closed, 3 to 10 follow-ups each with about one in eight of them private, the same subjects and
-texts (so that the same words can be searched for), the same for the same seed. The rows are
-written with PostgreSQL ``COPY``. Then one ticket with exactly 20 follow-ups, for the ticket
-page figure. Staff sign in with their user name (``agent1``, ``supervisor``, ``admin``) and
-the password ``bench12345``.
+closed, 3 to 10 follow-ups each (a fifth of them private: notes and assignments), the same
+subjects and texts (so that the same words can be searched for), the same for the same seed.
+The rows are written with PostgreSQL ``COPY``. Then one ticket with exactly 20 follow-ups,
+for the ticket page figure. Staff sign in with their user name (``agent1``, ``supervisor``,
+``admin``) and the password ``bench12345``.
 """
 
 import argparse
