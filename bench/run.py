@@ -9,7 +9,8 @@ generate``), starts gunicorn on a free port, signs in through the real login for
 measures: latency (median, p95) of the queue (default, filtered, its next page), a ticket
 page with 30 messages, the client's "Requests" page and the API list; requests per second at
 ``--concurrency``; opening requests through the portal form and the API and posting messages;
-opening requests through the service layer in one process; SQL queries per page; and, on
+opening requests through the service layer in one process; the peak RSS (VmHWM) of each
+gunicorn worker; SQL queries per page; and, on
 PostgreSQL, EXPLAIN (ANALYZE, BUFFERS) of the queue's and the ticket page's queries, flagging
 any sequential scan of tickets or messages. Prints a table and writes JSON.
 
@@ -80,6 +81,7 @@ def main():
     results["data"] = fixtures.pop("counts")
     with Server(env) as server:
         results["http"] = measure_http(server.port, fixtures, args)
+        results["memory"] = server.memory()
     results["service_layer"] = (measure_service_layer(args.writes * 3)
                                 if wanted(args, "open_ticket()") else None)
     results["queries"], results["explain"] = measure_queries(fixtures, args)
@@ -219,6 +221,31 @@ class Server:
         threading.Thread(target=self.process.stderr.read, daemon=True).start()
         time.sleep(1.0)  # let both workers boot
         return self
+
+    def workers(self) -> list[int]:
+        """The gunicorn workers: the processes whose parent is the one started here."""
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                status = Path(f"/proc/{entry}/status").read_text()
+            except OSError:
+                continue
+            if re.search(rf"^PPid:\s+{self.process.pid}$", status, re.M):
+                pids.append(int(entry))
+        return sorted(pids)
+
+    def memory(self) -> dict:
+        """Peak (VmHWM) and current (VmRSS) resident memory of each worker, in MiB."""
+        out = {}
+        for pid in self.workers():
+            status = Path(f"/proc/{pid}/status").read_text()
+            hwm = int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.M).group(1))
+            rss = int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))
+            out[str(pid)] = {"peak_mib": round(hwm / 1024, 1), "rss_mib": round(rss / 1024, 1)}
+        out["max_peak_mib"] = max((v["peak_mib"] for v in out.values()), default=None)
+        return out
 
     def __exit__(self, *exc):
         self.process.terminate()
@@ -501,6 +528,8 @@ def report(results):
     if layer:
         print(f"\nopen_ticket() through the service layer: {layer['per_s']} tickets/s, "
               f"{layer['queries_per_ticket']} queries each")
+    if results.get("memory"):
+        print(f"gunicorn worker peak RSS (VmHWM): {results['memory']['max_peak_mib']} MiB")
     if results["explain"]:
         print("\nEXPLAIN (ANALYZE, BUFFERS): slowest query of each page")
         for label, plans in results["explain"].items():
