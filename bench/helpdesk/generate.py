@@ -2,7 +2,8 @@
 """Fill django-helpdesk's tables with a help desk like ``manage.py generate`` makes for Zapros.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hd_100k \\
-        /work/hd/.venv/bin/python bench/helpdesk/generate.py --tickets 100000 --seed 1
+        ~/.cache/zapros-helpdesk/venv/bin/python bench/helpdesk/generate.py \\
+        --tickets 100000 --seed 1
 
 Run with the django-helpdesk virtualenv (``bench/helpdesk/setup.sh``) on a migrated database.
 The same shape as Zapros's generator: five queues named like its departments, one client per

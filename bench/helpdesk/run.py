@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """django-helpdesk measured the way bench/run.py measures Zapros, on the same machine.
 
-    /work/hd/.venv/bin/python bench/helpdesk/run.py \\
+    ~/.cache/zapros-helpdesk/venv/bin/python bench/helpdesk/run.py \\
         --database postgres://postgres@127.0.0.1:5432/hd_100k \\
         --name helpdesk-100k --json bench/results/helpdesk-100k.json
 
@@ -38,7 +38,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SITE = HERE / "site"
-VENV = Path(os.environ.get("HD_VENV", "/work/hd/.venv"))
+VENV = Path(os.environ.get("HD_VENV") or Path.home() / ".cache" / "zapros-helpdesk" / "venv")
 PASSWORD = "bench12345"
 AGENT = "agent1"
 SUBMITTER = "client2@bench.zapros.test"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # A virtualenv with django-helpdesk for the side-by-side benchmarks, outside the repository.
 #
-#   bench/helpdesk/setup.sh [VENV]          (default: $HD_VENV or /work/hd/.venv)
+#   bench/helpdesk/setup.sh [VENV]          (default: $HD_VENV or ~/.cache/zapros-helpdesk/venv)
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/hd_100k bench/helpdesk/setup.sh --migrate
 #
 # Installs django-helpdesk 2.6.x from the package registry with gunicorn and psycopg; with
@@ -10,7 +10,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 MIGRATE=0
-VENV=${HD_VENV:-/work/hd/.venv}
+VENV=${HD_VENV:-$HOME/.cache/zapros-helpdesk/venv}
 for arg in "$@"; do
     case "$arg" in
         --migrate) MIGRATE=1 ;;

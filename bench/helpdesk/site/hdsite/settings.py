@@ -80,9 +80,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = os.environ.get("STATIC_ROOT", "/work/hd/static")
+CACHE_DIR = Path.home() / ".cache" / "zapros-helpdesk"
+STATIC_ROOT = os.environ.get("STATIC_ROOT", str(CACHE_DIR / "static"))
 MEDIA_URL = "/media/"
-MEDIA_ROOT = os.environ.get("MEDIA_ROOT", "/work/hd/media")
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(CACHE_DIR / "media"))
 
 SITE_ID = 1
 LOGIN_URL = "/helpdesk/login/"
