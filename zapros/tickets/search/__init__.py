@@ -200,7 +200,7 @@ def _words(user, query, base, staff, limit, clients) -> SearchResult:
     if not ranked:
         return SearchResult(query, Kind.TEXT, clients=clients)
     ids = [ticket_id for ticket_id, _rank in ranked]
-    tickets = base.in_bulk(ids)
+    tickets = base.order_by().in_bulk(ids)   # a dict: no need to sort
     marked = backend.snippets(query, prepared, ids, staff=staff)
     hits = []
     for ticket_id, score in ranked:
