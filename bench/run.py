@@ -19,18 +19,16 @@ Every request goes to 127.0.0.1 only, and every loop is bounded by its count.
 """
 
 import argparse
-import http.client
 import json
 import os
 import platform
 import re
-import statistics
-import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from pathlib import Path
+
+from harness import Browser, Server, rate, summary, throughput, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv" / "bin"
@@ -79,7 +77,7 @@ def main():
     results["generate"] = prepare_data(args)
     fixtures = prepare_fixtures()
     results["data"] = fixtures.pop("counts")
-    with Server(env) as server:
+    with Server(VENV / "gunicorn", "config.wsgi:application", ROOT, env) as server:
         results["http"] = measure_http(server.port, fixtures, args)
         results["memory"] = server.memory()
     results["service_layer"] = (measure_service_layer(args.writes * 3)
@@ -187,164 +185,11 @@ def prepare_fixtures() -> dict:
     }
 
 
-# --- the server -----------------------------------------------------------------------------
-
-class Server:
-    """gunicorn on 127.0.0.1, on a port the system picks."""
-
-    def __init__(self, env):
-        # The checkout this script belongs to, whatever else the environment points at.
-        self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
-        self.process = None
-        self.port = None
-
-    def __enter__(self):
-        self.process = subprocess.Popen(
-            [str(VENV / "gunicorn"), "config.wsgi:application", "--chdir", str(ROOT),
-             "--bind", "127.0.0.1:0",
-             "--workers", "2", "--threads", "4", "--worker-class", "gthread",
-             "--log-level", "info"],
-            cwd=ROOT, env=self.env, stderr=subprocess.PIPE, text=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = self.process.stderr.readline()
-            if not line and self.process.poll() is not None:
-                raise RuntimeError("gunicorn did not start")
-            match = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
-            if match:
-                self.port = int(match.group(1))
-                break
-        else:
-            raise RuntimeError("gunicorn did not say where it listens")
-        # Keep reading its log so that it never blocks on a full pipe.
-        threading.Thread(target=self.process.stderr.read, daemon=True).start()
-        time.sleep(1.0)  # let both workers boot
-        return self
-
-    def workers(self) -> list[int]:
-        """The gunicorn workers: the processes whose parent is the one started here."""
-        pids = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                status = Path(f"/proc/{entry}/status").read_text()
-            except OSError:
-                continue
-            if re.search(rf"^PPid:\s+{self.process.pid}$", status, re.M):
-                pids.append(int(entry))
-        return sorted(pids)
-
-    def memory(self) -> dict:
-        """Peak (VmHWM) and current (VmRSS) resident memory of each worker, in MiB."""
-        out = {}
-        for pid in self.workers():
-            status = Path(f"/proc/{pid}/status").read_text()
-            hwm = int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.M).group(1))
-            rss = int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))
-            out[str(pid)] = {"peak_mib": round(hwm / 1024, 1), "rss_mib": round(rss / 1024, 1)}
-        out["max_peak_mib"] = max((v["peak_mib"] for v in out.values()), default=None)
-        return out
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
-class Browser:
-    """Cookies and CSRF for one signed-in person, over http.client."""
-
-    def __init__(self, port):
-        self.port = port
-        self.cookies = {}
-
-    def request(self, method, path, body=None, headers=None, connection=None):
-        own = connection is None
-        connection = connection or http.client.HTTPConnection("127.0.0.1", self.port,
-                                                              timeout=60)
-        headers = dict(headers or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if isinstance(body, dict):
-            body = urllib.parse.urlencode(body)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        content = response.read()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";")[0]
-        if own:
-            connection.close()
-        return response.status, content, response
-
-    def csrf(self, path):
-        _status, content, _response = self.request("GET", path)
-        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content)
-        return match.group(1).decode()
-
-    def login(self, email):
-        token = self.csrf("/login/")
-        status, _content, _response = self.request("POST", "/login/", {
-            "csrfmiddlewaretoken": token, "username": email, "password": PASSWORD, "next": "",
-        })
-        if status != 302 or "sessionid" not in self.cookies:
-            raise RuntimeError(f"could not sign in as {email}: {status}")
-        return self
-
-
-def timed(browser, method, path, count, headers=None, body=None, expect=(200,)):
-    """Latencies in ms of ``count`` sequential requests on one kept-alive connection."""
-    connection = http.client.HTTPConnection("127.0.0.1", browser.port, timeout=60)
-    times = []
-    for _ in range(count):
-        began = time.perf_counter()
-        status, _content, _response = browser.request(method, path, body=body, headers=headers,
-                                                      connection=connection)
-        times.append((time.perf_counter() - began) * 1000)
-        if status not in expect:
-            raise RuntimeError(f"{method} {path} answered {status}")
-    connection.close()
-    return times
-
-
-def throughput(browser, path, total, concurrency, headers=None):
-    """Requests per second of ``total`` GETs spread over ``concurrency`` threads."""
-    per_thread = max(1, total // concurrency)
-    errors = []
-
-    def worker():
-        try:
-            timed(browser, "GET", path, per_thread, headers=headers)
-        except Exception as error:  # reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return per_thread * concurrency / (time.perf_counter() - began)
-
-
-def summary(times) -> dict:
-    ordered = sorted(times)
-    return {"n": len(times), "median_ms": round(statistics.median(ordered), 2),
-            "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
-            "max_ms": round(ordered[-1], 2)}
-
+# --- through HTTP ---------------------------------------------------------------------------
 
 def measure_http(port, fixtures, args) -> dict:
-    agent = Browser(port).login(AGENT)
-    client = Browser(port).login(CLIENT)
+    agent = Browser(port).sign_in("/login/", AGENT, PASSWORD)
+    client = Browser(port).sign_in("/login/", CLIENT, PASSWORD)
     api_agent = {"Authorization": f"Bearer {fixtures['agent_key']}"}
     api_client = {"Authorization": f"Bearer {fixtures['client_key']}"}
     # The second page of the queue, by the cursor the first page links to.
@@ -380,7 +225,7 @@ def measure_http(port, fixtures, args) -> dict:
         out[label] = row
         print(f"  {label:34} median {row['median_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  "
               f"{row['rps']:7.1f} req/s", flush=True)
-    writer = Browser(port).login(WRITER)
+    writer = Browser(port).sign_in("/login/", WRITER, PASSWORD)
     api_writer = {"Authorization": f"Bearer {fixtures['writer_key']}"}
     out.update(measure_writes(writer, agent, fixtures, args, api_agent, api_writer))
     return out
@@ -419,10 +264,6 @@ def measure_writes(client, agent, fixtures, args, api_agent, api_client) -> dict
 
 WRITES = ("open request (portal form)", "open request (API)", "post message (API, client)",
           "post internal comment (API, staff)")
-
-
-def rate(times) -> float:
-    return round(len(times) / (sum(times) / 1000), 1)
 
 
 # --- in one process -------------------------------------------------------------------------

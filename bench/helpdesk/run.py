@@ -23,20 +23,20 @@ The database is written to (tickets are created): use one made for benchmarks.
 
 import argparse
 import html
-import http.client
 import json
 import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # bench/harness.py, shared with Zapros's benchmark
+from harness import Browser, Server, rate, summary, timed  # noqa: E402
+
 SITE = HERE / "site"
 VENV = Path(os.environ.get("HD_VENV") or Path.home() / ".cache" / "zapros-helpdesk" / "venv")
 PASSWORD = "bench12345"
@@ -83,7 +83,7 @@ def main():
     fixtures = prepare_fixtures()
     results["data"] = fixtures.pop("counts")
     print(f"data: {results['data']}", flush=True)
-    with Server(env) as server:
+    with Server(VENV / "bin" / "gunicorn", "hdsite.wsgi:application", SITE, env) as server:
         results["http"] = measure_http(server.port, fixtures, args)
         results["memory"] = server.memory()
     print(f"  gunicorn workers' peak RSS: {results['memory']}", flush=True)
@@ -143,135 +143,6 @@ def prepare_fixtures() -> dict:
 
 # --- the server -----------------------------------------------------------------------------
 
-class Server:
-    """gunicorn on 127.0.0.1, on a port the system picks."""
-
-    def __init__(self, env):
-        self.env = {**os.environ, **env, "PYTHONPATH": str(SITE)}
-        self.process = None
-        self.port = None
-
-    def __enter__(self):
-        self.process = subprocess.Popen(
-            [str(VENV / "bin" / "gunicorn"), "hdsite.wsgi:application", "--chdir", str(SITE),
-             "--bind", "127.0.0.1:0",
-             "--workers", "2", "--threads", "4", "--worker-class", "gthread",
-             "--log-level", "info"],
-            cwd=SITE, env=self.env, stderr=subprocess.PIPE, text=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = self.process.stderr.readline()
-            if not line and self.process.poll() is not None:
-                raise RuntimeError("gunicorn did not start")
-            match = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
-            if match:
-                self.port = int(match.group(1))
-                break
-        else:
-            raise RuntimeError("gunicorn did not say where it listens")
-        threading.Thread(target=self.process.stderr.read, daemon=True).start()
-        time.sleep(1.0)  # let both workers boot
-        return self
-
-    def workers(self) -> list[int]:
-        pids = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                status = Path(f"/proc/{entry}/status").read_text()
-            except OSError:
-                continue
-            if re.search(rf"^PPid:\s+{self.process.pid}$", status, re.M):
-                pids.append(int(entry))
-        return sorted(pids)
-
-    def memory(self) -> dict:
-        """Peak (VmHWM) and current (VmRSS) resident memory of each worker, in MiB."""
-        out = {}
-        for pid in self.workers():
-            status = Path(f"/proc/{pid}/status").read_text()
-            hwm = int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.M).group(1))
-            rss = int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))
-            out[str(pid)] = {"peak_mib": round(hwm / 1024, 1), "rss_mib": round(rss / 1024, 1)}
-        out["max_peak_mib"] = max((v["peak_mib"] for v in out.values()), default=None)
-        return out
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
-class Browser:
-    """Cookies and CSRF for one signed-in person, over http.client."""
-
-    def __init__(self, port):
-        self.port = port
-        self.cookies = {}
-
-    def request(self, method, path, body=None, headers=None, connection=None):
-        own = connection is None
-        connection = connection or http.client.HTTPConnection("127.0.0.1", self.port,
-                                                              timeout=300)
-        headers = dict(headers or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if isinstance(body, dict):
-            body = urllib.parse.urlencode(body)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        content = response.read()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";")[0]
-        if own:
-            connection.close()
-        return response.status, content, response
-
-    def csrf(self, path):
-        _status, content, _response = self.request("GET", path)
-        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content)
-        return match.group(1).decode()
-
-    def login(self, username):
-        token = self.csrf("/helpdesk/login/")
-        status, _content, _response = self.request("POST", "/helpdesk/login/", {
-            "csrfmiddlewaretoken": token, "username": username, "password": PASSWORD,
-            "next": "/helpdesk/",
-        }, headers={"Referer": f"http://127.0.0.1:{self.port}/helpdesk/login/"})
-        if status != 302 or "sessionid" not in self.cookies:
-            raise RuntimeError(f"could not sign in as {username}: {status}")
-        return self
-
-
-def timed(browser, method, path, count, headers=None, body=None, expect=(200,)):
-    """Latencies in ms of ``count`` sequential requests on one kept-alive connection."""
-    connection = http.client.HTTPConnection("127.0.0.1", browser.port, timeout=300)
-    times = []
-    for _ in range(count):
-        began = time.perf_counter()
-        status, _content, _response = browser.request(method, path, body=body, headers=headers,
-                                                      connection=connection)
-        times.append((time.perf_counter() - began) * 1000)
-        if status not in expect:
-            raise RuntimeError(f"{method} {path} answered {status}")
-    connection.close()
-    return times
-
-
-def summary(times) -> dict:
-    ordered = sorted(times)
-    return {"n": len(times), "median_ms": round(statistics.median(ordered), 2),
-            "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
-            "max_ms": round(ordered[-1], 2)}
-
-
 def table_url(browser, page) -> str:
     """The JSON address the list's table loads, as the page names it."""
     _status, content, _response = browser.request("GET", page)
@@ -284,7 +155,8 @@ def table_url(browser, page) -> str:
 
 
 def measure_http(port, fixtures, args) -> dict:
-    agent = Browser(port).login(AGENT)
+    agent = Browser(port, timeout=300).sign_in("/helpdesk/login/", AGENT, PASSWORD,
+                                               next="/helpdesk/")
     pages = {
         "ticket list (page)": "/helpdesk/tickets/",
         "ticket list (table data)": table_url(agent, "/helpdesk/tickets/"),
@@ -338,10 +210,6 @@ def measure_writes(agent, fixtures, count) -> dict:
     print(f"  {'create ticket (staff form, HTTP)':38} median {row['median_ms']:8.1f} ms  "
           f"p95 {row['p95_ms']:8.1f} ms  {row['per_s']:7.1f} /s", flush=True)
     return {"create ticket (staff form, HTTP)": row}
-
-
-def rate(times) -> float:
-    return round(len(times) / (sum(times) / 1000), 1)
 
 
 # --- in one process -------------------------------------------------------------------------
