@@ -136,6 +136,10 @@ class Ticket(models.Model):
                          name="ticket_queue_all"),
             models.Index(fields=["client", "state", "-client_activity_at"],
                          name="ticket_client_list"),
+            # A client's requests in the order of their pages (selectors.CLIENT_KEYS): a page
+            # is read in order whatever the client's size, by a plan made for any client.
+            models.Index(fields=["client", "-client_activity_at", "-number"],
+                         name="ticket_client_activity"),
             models.Index(fields=["holder", "state"], name="ticket_holder"),
             models.Index(fields=["assignee", "state"], name="ticket_assignee"),
             models.Index(fields=["client", "-number"], name="ticket_client_newest"),

@@ -100,7 +100,10 @@ def client_requests(user: User, *, active: bool) -> QuerySet[Ticket]:
     """The client's "Requests" (not archived) or "All requests" (everything)."""
     tickets = policies.visible_tickets(user).select_related("department", "service")
     if active:
-        tickets = tickets.exclude(state=states.State.ARCHIVED)
+        # The states named rather than "not archived": the index on (client, state) then
+        # finds them directly, in a plan made for any client, however many archived
+        # requests the client has.
+        tickets = tickets.filter(state__in=sorted(states.NOT_ARCHIVED))
     return tickets.order_by("-client_activity_at", "-id")
 
 
