@@ -119,7 +119,9 @@ def rank(query: str, base_sql: str, base_params, *, staff: bool, limit: int):
         return [(ticket_id, -score) for ticket_id, score in cursor.fetchall()]
 
 
-def snippets(_query: str, query: str, ticket_ids: list[int], *, staff: bool) -> dict[int, tuple]:
+def snippets(_query: str, prepared: str, ticket_ids: list[int], *, staff: bool) -> dict[int, tuple]:
+    """{id: (subject, public snippet, internal snippet)} for the page's tickets, matched by the
+    FTS5 expression ``prepared`` (the words as typed are not needed here)."""
     marks = _placeholders(ticket_ids)
     internal = f"snippet({TABLE}, 2, '{START}', '{STOP}', ' … ', 24)" if staff else "''"
     sql = f"""
@@ -128,5 +130,5 @@ def snippets(_query: str, query: str, ticket_ids: list[int], *, staff: bool) -> 
         FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid IN ({marks})
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [query, *ticket_ids])
+        cursor.execute(sql, [prepared, *ticket_ids])
         return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}

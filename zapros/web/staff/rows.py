@@ -73,7 +73,7 @@ class RowFormatter:
         return QueueRow(
             number=ticket.number,
             href=self.ticket_href(ticket.number),
-            heading=ticket.title or ticket.subject,
+            heading=ticket.staff_heading,
             subject=ticket.subject if ticket.title and ticket.title != ticket.subject else "",
             client_href=f"{self.client_query}{ticket.client_id}",
             client_name=client.display_name,
@@ -88,6 +88,25 @@ class RowFormatter:
             holder=ticket.holder.display_name if ticket.holder_id else "",
             updated_iso=updated_iso,
             updated=updated,
+        )
+
+    def search_row(self, hit) -> "SearchRow":
+        ticket = hit.ticket
+        status = states.staff_status(ticket.state)
+        updated_iso, updated = self.datetime(ticket.updated_at)
+        return SearchRow(
+            number=ticket.number,
+            href=self.ticket_href(ticket.number),
+            subject=hit.subject,
+            status=status.value,
+            status_label=self.status_labels[status],
+            needs_reply=ticket.needs_reply,
+            client_name=ticket.client.user.display_name,
+            department=ticket.department.name,
+            updated_iso=updated_iso,
+            updated=updated,
+            snippet=hit.snippet,
+            internal_snippet=hit.internal_snippet,
         )
 
 
@@ -107,33 +126,14 @@ class SearchRow:
     internal_snippet: str
 
 
-def search_rows(request, hits) -> list[SearchRow]:
-    formatter = RowFormatter(request)
-    rows = []
-    for hit in hits:
-        ticket = hit.ticket
-        status = states.staff_status(ticket.state)
-        updated_iso, updated = formatter.datetime(ticket.updated_at)
-        rows.append(SearchRow(
-            number=ticket.number,
-            href=formatter.ticket_href(ticket.number),
-            subject=hit.subject,
-            status=status.value,
-            status_label=formatter.status_labels[status],
-            needs_reply=ticket.needs_reply,
-            client_name=ticket.client.user.display_name,
-            department=ticket.department.name,
-            updated_iso=updated_iso,
-            updated=updated,
-            snippet=hit.snippet,
-            internal_snippet=hit.internal_snippet,
-        ))
-    return rows
-
-
 def queue_rows(request, tickets) -> list[QueueRow]:
     formatter = RowFormatter(request)
     return [formatter.queue_row(ticket) for ticket in tickets]
+
+
+def search_rows(request, hits) -> list[SearchRow]:
+    formatter = RowFormatter(request)
+    return [formatter.search_row(hit) for hit in hits]
 
 
 def numbered_url(name: str):

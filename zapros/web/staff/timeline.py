@@ -7,15 +7,13 @@ from datetime import date, datetime
 from django.core.exceptions import FieldDoesNotExist
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from zapros.core.html import sanitise
-from zapros.mail.parsing import split_quoted
 from zapros.tickets.models import Event, Message, Rating, Ticket
 from zapros.tickets.selectors import TimelineEntry
 from zapros.tickets.states import State
 
+from ..templatetags.mail_display import formatted, quoted_parts
 from .rows import Moments, numbered_url
 
 
@@ -84,23 +82,20 @@ def message_view(message: Message, moment: Moments, download, history: str) -> M
         kind = "from-client"
     else:
         kind = "from-staff"
-    mail = message.channel == Message.Channel.EMAIL
-    body, quoted = split_quoted(message.body) if mail else (message.body, "")
-    # Sanitised once more on the way out, so that only the sanitiser's output reaches the page.
-    html = mark_safe(sanitise(message.body_html)) if mail and message.body_html else ""
+    body, quoted = quoted_parts(message)
     rating = getattr(message, "rating", None)
     at_iso, at_text = moment(message.created_at)
     return MessageView(
         pk=message.pk,
         kind=kind,
-        author=message.author.display_name if message.author else "Zapros",
+        author=message.author.display_name if message.author else _("Zapros"),
         channel=message.get_channel_display() if message.channel != Message.Channel.WEB else "",
         edited_href=f"{history}#message-{message.pk}" if message.edited_at else "",
         at_iso=at_iso,
         at_text=at_text,
         body=body,
         quoted=quoted,
-        html=html,
+        html=formatted(message),
         files=[File(href=download(attachment.pk), name=attachment.original_name,
                     size=filesizeformat(attachment.size))
                for attachment in message.attachments.all()],
