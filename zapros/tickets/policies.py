@@ -60,7 +60,9 @@ def visible_templates(user: User) -> QuerySet[ResponseTemplate]:
     if user.is_overseer:
         departments = Q(department__isnull=False)
     else:
-        departments = Q(department_id__in=list(user.departments.values_list("id", flat=True)))
+        # A subquery, not a list read first: the page that lists templates has read the
+        # agent's departments for the ticket already, and one query fewer beats a cache.
+        departments = Q(department_id__in=user.departments.values("id"))
     return templates.filter(everyone | departments | personal)
 
 

@@ -128,6 +128,8 @@ WALKED = 2
 STAFF_WEIGHTS = "'{0.8, 0.2, 0.4, 1.0}'"
 CLIENT_WEIGHTS = "'{0, 0, 0.4, 1.0}'"
 _LEXEME = re.compile(r"'((?:[^']|'')*)'")
+# A lexeme of a tsquery, with the negation before it if any.
+_WORD = re.compile(r"(?P<not>!\s*)?'(?P<word>(?:[^']|'')*)'")
 
 
 def prepare(query: str, *, staff: bool) -> tuple[str, int] | None:
@@ -252,21 +254,47 @@ _SNIPPET = f"""
 """
 
 
-def snippets(query: str, _prepared, ticket_ids: list[int], *, staff: bool) -> dict[int, tuple]:
+def any_word_in(tsquery: str, weights: str) -> str | None:
+    """A tsquery true when any word of ``tsquery`` is in the text of ``weights``; None when
+    no such test is safe (a query of negations alone matches text without its words).
+
+    The ticket's stored document answers it: where it is false no message of that kind can
+    match, and its snippet is not looked for message by message.
+    """
+    words = [match["word"] for match in _WORD.finditer(tsquery) if not match["not"]]
+    if not words or "!(" in tsquery.replace(" ", ""):
+        return None
+    return " | ".join(f"'{word}':{weights}" for word in dict.fromkeys(words))
+
+
+def snippets(query: str, prepared, ticket_ids: list[int], *, staff: bool) -> dict[int, tuple]:
     """For the page's tickets only: {id: (subject, public snippet, internal snippet)} with
     matches between START and STOP. Clients' snippets come from public messages alone."""
-    internal = _SNIPPET if staff else "''"
+    tsquery, _newest = prepared
+    texts, params = [], []
+    for visibility, weight in (("public", "B"), ("internal", "C"))[:2 if staff else 1]:
+        test = any_word_in(tsquery, weight)
+        if test is None:
+            texts.append(_SNIPPET)
+            params.append(visibility)
+        else:
+            texts.append(f"CASE WHEN s.document @@ %s::tsquery THEN {_SNIPPET} END")
+            params += [test, visibility]
+    if not staff:
+        texts.append("''")
     sql = f"""
         SELECT t.id,
             ts_headline('{CONFIG}', translate(t.subject, {_SENTINELS}, ''), q.q,
                         'HighlightAll=true, StartSel={START}, StopSel={STOP}'),
-            {_SNIPPET},
-            {internal}
-        FROM tickets_ticket t, websearch_to_tsquery('{CONFIG}', %s) AS q(q)
+            {texts[0]},
+            {texts[1]}
+        FROM tickets_ticket t
+        LEFT JOIN {TABLE} s ON s.ticket_id = t.id,
+        websearch_to_tsquery('{CONFIG}', %s) AS q(q)
         WHERE t.id = ANY(%s)
     """
     # The SELECT list's parameters come before FROM's in the SQL text.
-    params = ["public", *(["internal"] if staff else []), query, ticket_ids]
+    params += [query, ticket_ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}

@@ -331,6 +331,33 @@ def test_a_clients_query_is_limited_to_public_text():
     assert public_only("'сайт'") == "'сайт':AB"
 
 
+def test_snippets_are_looked_for_only_where_a_word_of_the_query_is():
+    from zapros.tickets.search.postgres import any_word_in
+
+    assert any_word_in("'site' & !'down'", "B") == "'site':B"
+    assert any_word_in("'site':AB & 'down':AB", "C") == "'site':C | 'down':C"
+    assert any_word_in("'it''s' <-> 'ok' | ( 'a' & 'it''s' )", "B") == (
+        "'it''s':B | 'ok':B | 'a':B")
+    # Negations alone match text without their words: no test is safe.
+    assert any_word_in("!'down'", "B") is None
+    assert any_word_in("'site' & !( 'down' <-> 'again' )", "B") is None
+
+
+def test_snippets_come_from_each_kind_of_text_that_matches(cast):
+    ticket = held(cast, cast.open(subject="Mail", body="the mailbox is full"))
+    services.comment(cast.john, ticket.number, body="mailbox quota raised by hand")
+    other = held(cast, cast.open(subject="Mail", body="the mailbox is slow"))
+    [hit] = search.search(cast.john, "mailbox -slow").hits
+    assert hit.ticket == ticket
+    assert "<mark>mailbox</mark> is full" in hit.snippet
+    assert "<mark>mailbox</mark> quota" in hit.internal_snippet
+    [hit] = search.search(cast.john, "quota").hits
+    assert (hit.snippet, "<mark>quota</mark>" in hit.internal_snippet) == ("", True)
+    [hit] = search.search(cast.john, "slow").hits
+    assert (hit.ticket, hit.internal_snippet) == (other, "")
+    assert "<mark>slow</mark>" in hit.snippet
+
+
 def test_windows_cover_every_id_once_newest_first():
     from zapros.tickets.search.postgres import FIRST_WINDOW, GROWTH, windows
 

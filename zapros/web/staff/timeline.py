@@ -14,11 +14,11 @@ from zapros.tickets.selectors import TimelineEntry
 from zapros.tickets.states import State
 
 from ..templatetags.mail_display import formatted, quoted_parts
-from .rows import Moments, numbered_url
+from .rows import Moments, Printed, numbered_url
 
 
-@dataclass(frozen=True)
-class SystemLine:
+@dataclass(frozen=True, slots=True)
+class SystemLine(Printed):
     at: datetime
     text: str
     change: str = ""   # "Status changed from Open to Answered", when the state moved
@@ -28,14 +28,14 @@ class SystemLine:
 
 
 @dataclass(frozen=True, slots=True)
-class File:
+class File(Printed):
     href: str
     name: str
     size: str
 
 
 @dataclass(frozen=True, slots=True)
-class MessageView:
+class MessageView(Printed):
     """One message as the staff page prints it."""
 
     pk: int
@@ -53,8 +53,8 @@ class MessageView:
     rating_comment: str
 
 
-@dataclass(frozen=True)
-class Row:
+@dataclass(frozen=True, slots=True)
+class Row(Printed):
     """One row of the conversation: a message, or an event as a system line."""
 
     message: MessageView | None = None

@@ -168,6 +168,8 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
         form = form or reply_form(ticket, client_services)
     else:
         form = None
+    # Reassigning and transferring choose from the same people: read them once.
+    staff = list(active_staff()) if {Action.REASSIGN, Action.TRANSFER} & offered else []
     return render(request, "staff/ticket.html", {
         "ticket": ticket,
         "client": ticket.client,
@@ -178,10 +180,8 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
         "form": form,
         "comment_form": comment_form or forms.CommentForm(),
         "freeze_form": forms.FreezeForm(),
-        "reassign_form": (
-            forms.ReassignForm(staff=active_staff()) if Action.REASSIGN in offered else None
-        ),
-        "transfer_form": transfer_form() if Action.TRANSFER in offered else None,
+        "reassign_form": forms.ReassignForm(staff=staff) if Action.REASSIGN in offered else None,
+        "transfer_form": transfer_form(staff=staff) if Action.TRANSFER in offered else None,
         "merge_form": forms.MergeForm() if Action.MERGE in offered else None,
         "related": selectors.related_tickets(ticket),
         "response_templates": (
@@ -356,8 +356,9 @@ def reassign(request, number: int):
                    _("The request is reassigned."))
 
 
-def transfer_form(data=None):
-    return forms.TransferForm(data, departments=Department.objects.all(), staff=active_staff())
+def transfer_form(data=None, staff=None):
+    return forms.TransferForm(data, departments=Department.objects.all(),
+                              staff=active_staff() if staff is None else staff)
 
 
 @staff_member_required
