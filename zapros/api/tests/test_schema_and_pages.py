@@ -54,6 +54,13 @@ def test_the_list_runs_a_constant_number_of_queries(cast, api_as,
         with django_assert_max_num_queries(4):
             client_page = alice.get("/api/v1/tickets").json()
         assert len(staff_page["items"]) == len(client_page["items"]) == size
+    # The list reads only the columns its items show: what it shows matches the request's own.
+    item = staff_page["items"][0]
+    detail = john.get(f"/api/v1/tickets/{item['number']}").json()
+    assert item["service"]["name"] and item["holder"]
+    assert {key: detail[key] for key in item if key != "client"} == {
+        key: value for key, value in item.items() if key != "client"}
+    assert item["client"].items() <= detail["client"].items()
 
 
 def test_the_detail_runs_a_constant_number_of_queries(cast, api_as,
