@@ -8,11 +8,16 @@ worked out once per page, and the template only prints the strings.
 
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils.formats import get_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
 
 from zapros.core import clock
 from zapros.tickets import states
@@ -143,9 +148,99 @@ def queue_rows(request, tickets) -> list[QueueRow]:
     return [formatter.queue_row(ticket) for ticket in tickets]
 
 
+# The queue's rows are written here rather than in staff/queue.html: fifty rows of twenty
+# fields took Django's template engine 11-17 ms a page (a tenth of a millisecond a field,
+# looked up, localised and escaped one by one); written with str.format they take about one.
+# Every value is escaped (html.escape, as Django's escape filter does) before it is placed.
+_QUEUE_ROW = (
+    '<tr class="{row_class}">'
+    '<td class="num"><a href="{href}">#{number}</a></td>'
+    '<td><a href="{href}">{heading}</a>{subject}</td>'
+    '<td><a href="{client_href}" title="{client_title}">{client_name}</a>'
+    '<div class="muted">{client_email}</div></td>'
+    "<td>{department}</td>"
+    '<td><span class="badge {status}">{status_label}</span>{badges}</td>'
+    '<td class="days">{days_in_work}</td>'
+    "<td>{assignee}{holder}</td>"
+    '<td class="when"><time datetime="{updated_iso}">{updated}</time></td>'
+    "</tr>\n"
+)
+
+
+def queue_rows_html(rows: list[QueueRow]) -> SafeString:
+    """The rows of the queue's table, as one piece of HTML."""
+    if not rows:
+        return SafeString("")
+    client_title = escape(_("Requests of this client"))
+    needs_reply = f' <span class="badge needs-reply">{escape(_("Needs reply"))}</span>'
+    overdue = f' <span class="badge overdue">{escape(_("Overdue"))}</span>'
+    nobody = f'<span class="muted">{escape(_("Nobody"))}</span>'
+    lock = render_to_string("staff/_lock.html")
+    held_by = _("Held by %(name)s")
+    out = []
+    for row in rows:
+        out.append(_QUEUE_ROW.format(
+            row_class=("needs-reply" if row.needs_reply else "")
+            + (" overdue" if row.overdue else ""),
+            href=escape(row.href),
+            number=row.number,
+            heading=escape(row.heading),
+            subject=f'<div class="muted subject">{escape(row.subject)}</div>'
+            if row.subject else "",
+            client_href=escape(row.client_href),
+            client_title=client_title,
+            client_name=escape(row.client_name),
+            client_email=escape(row.client_email),
+            department=escape(row.department),
+            status=escape(row.status),
+            status_label=escape(row.status_label),
+            badges=(needs_reply if row.needs_reply else "") + (overdue if row.overdue else ""),
+            days_in_work=row.days_in_work,
+            assignee=escape(row.assignee) if row.assignee else nobody,
+            holder=f'<div class="held">{lock} {escape(held_by % {"name": row.holder})}</div>'
+            if row.holder else "",
+            updated_iso=escape(row.updated_iso),
+            updated=escape(row.updated),
+        ))
+    return SafeString("".join(out))
+
+
 def search_rows(request, hits) -> list[SearchRow]:
     formatter = RowFormatter(request)
     return [formatter.search_row(hit) for hit in hits]
+
+
+_SEARCH_ROW = (
+    '<li><div class="hit-head">'
+    '<a class="num" href="{href}">#{number}</a> <a href="{href}">{subject}</a> '
+    '<span class="badge {status}">{status_label}</span>{needs_reply}</div>'
+    '<div class="muted">{client_name} · {department} · '
+    '<time datetime="{updated_iso}">{updated}</time></div>'
+    "{snippet}{internal_snippet}</li>\n"
+)
+
+
+def search_rows_html(rows: list[SearchRow]) -> SafeString:
+    """The search results' items, as one piece of HTML (written here for the reason the
+    queue's rows are). The subject and the snippets come marked up, their text escaped."""
+    needs_reply = f' <span class="badge needs-reply">{escape(_("Needs reply"))}</span>'
+    internal = f'<span class="badge">{escape(_("Internal comment"))}</span>'
+    return SafeString("".join(_SEARCH_ROW.format(
+        href=escape(row.href),
+        number=row.number,
+        subject=conditional_escape(row.subject),
+        status=escape(row.status),
+        status_label=escape(row.status_label),
+        needs_reply=needs_reply if row.needs_reply else "",
+        client_name=escape(row.client_name),
+        department=escape(row.department),
+        updated_iso=escape(row.updated_iso),
+        updated=escape(row.updated),
+        snippet=f'<p class="snippet">{conditional_escape(row.snippet)}</p>'
+        if row.snippet else "",
+        internal_snippet=f'<p class="snippet internal">{internal} '
+        f"{conditional_escape(row.internal_snippet)}</p>" if row.internal_snippet else "",
+    ) for row in rows))
 
 
 def numbered_url(name: str):

@@ -26,8 +26,8 @@ from zapros.tickets.states import Action, StaffStatus
 from zapros.web.http import add_domain_error
 
 from . import client_filter, forms
-from .rows import queue_rows, search_rows
-from .timeline import timeline_rows
+from .rows import queue_rows, queue_rows_html, search_rows, search_rows_html
+from .timeline import conversation_html, timeline_rows
 
 
 def staff_member_required(view):
@@ -110,10 +110,12 @@ def queue(request):
     client = None
     if values.get("client"):
         client = Client.objects.select_related("user").filter(pk=values["client"]).first()
+    rows = queue_rows(request, page.rows)
     return render(request, "staff/queue.html", {
         "form": form,
         "page": page,
-        "rows": queue_rows(request, page.rows),
+        "rows": rows,
+        "rows_html": queue_rows_html(rows),
         "filter_client": client,
         "filter_client_id": values.get("client"),
         "nav": current_nav(values),
@@ -133,8 +135,9 @@ def search_page(request):
     result = search.search(user, values.get("q", ""), queue_filters(user, values))
     if result.jump is not None:
         return redirect("staff:ticket", result.jump.number)
+    rows = search_rows(request, result.hits)
     return render(request, "staff/search.html", {
-        "form": form, "result": result, "rows": search_rows(request, result.hits),
+        "form": form, "result": result, "rows": rows, "rows_html": search_rows_html(rows),
         "limit": search.LIMIT, "nav": "search",
     })
 
@@ -174,7 +177,8 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
         "ticket": ticket,
         "client": ticket.client,
         "client_services": client_services,
-        "rows": timeline_rows(ticket, selectors.ticket_timeline(user, ticket)),
+        "conversation_html": conversation_html(
+            timeline_rows(ticket, selectors.ticket_timeline(user, ticket))),
         "can": can,
         "held_by_other": ticket.holder_id is not None and ticket.holder_id != user.pk,
         "form": form,

@@ -312,6 +312,34 @@ def test_ticket_page_shows_the_client_services_and_internal_comments(cast, logge
     assert 'class="system-line"' in html
 
 
+def test_the_queue_and_search_escape_what_clients_typed(cast, logged_in):
+    cast.alice.name = 'Alice <img src=x onerror="alert(1)">'
+    cast.alice.save()
+    ticket = cast.open(subject="<b>Bold</b> heading & co")
+    staff = logged_in(cast.john)
+    for html in (staff.get(queue_url()).content.decode(),
+                 staff.get(reverse("staff:search"), {"q": "heading"}).content.decode()):
+        assert "<b>Bold</b>" not in html and "<img src=x" not in html
+        assert f"#{ticket.number}</a>" in html
+        assert "Alice &lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; heading &amp; co" in staff.get(queue_url()).content.decode()
+
+
+def test_the_conversation_escapes_what_people_wrote_and_shows_ratings(cast, logged_in):
+    ticket = cast.open(subject="<b>Subject</b>", body="<script>alert(1)</script> & more")
+    services.take(cast.john, ticket.number)
+    answer = services.respond(cast.john, ticket.number, body="Fixed <now>", close=False)
+    services.rate(cast.alice, ticket.number, message_id=answer.pk, value="bad",
+                  comment='"Slow" <i>again</i>')
+    html = logged_in(cast.john).get(ticket_url(ticket)).content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
+    assert "Fixed &lt;now&gt;" in html
+    assert '<p class="rating rated-bad">The client rated this answer: bad' in html
+    assert "“&quot;Slow&quot; &lt;i&gt;again&lt;/i&gt;”" in html
+    assert html.count('<article id="message-') == 2
+
+
 def test_events_read_as_system_lines(cast, logged_in):
     ticket = held(cast)
     services.save_parameters(cast.john, ticket.number, subject="Site down again",
