@@ -177,3 +177,24 @@ def summary(times) -> dict:
 def rate(times) -> float:
     """Operations per second of sequential ``times`` (ms): 1 / their mean."""
     return round(len(times) / (sum(times) / 1000), 1)
+
+
+def cpu_reference() -> float:
+    """Milliseconds this machine takes for a fixed piece of pure Python (the best of three).
+
+    A shared virtual machine's speed changes from hour to hour: recorded beside each run, it
+    tells whether two runs' latencies differ because of the code or because of the machine.
+    """
+    def work():
+        words = {}
+        for i in range(400_000):
+            key = f"w{i % 997}"
+            words[key] = words.get(key, 0) + i
+        return sum(words.values())
+
+    best = float("inf")
+    for _ in range(3):
+        began = time.perf_counter()
+        work()
+        best = min(best, (time.perf_counter() - began) * 1000)
+    return round(best, 1)

@@ -28,7 +28,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from harness import Browser, Server, rate, summary, throughput, timed
+from harness import Browser, Server, cpu_reference, rate, summary, throughput, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv" / "bin"
@@ -84,6 +84,7 @@ def main():
                                 if wanted(args, "open_ticket()") else None)
     results["queries"], results["explain"] = measure_queries(fixtures, args)
     results["machine"]["load_at_end"] = os.getloadavg()
+    results["machine"]["cpu_reference_ms_at_end"] = cpu_reference()
     report(results)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -97,7 +98,8 @@ def wanted(args, label: str) -> bool:
 
 def machine() -> dict:
     return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "system": platform.platform(), "load_at_start": os.getloadavg()}
+            "system": platform.platform(), "load_at_start": os.getloadavg(),
+            "cpu_reference_ms_at_start": cpu_reference()}
 
 
 def database_label() -> str:
@@ -368,6 +370,9 @@ def report(results):
     print(f"machine: {results['machine']['cpus']} CPUs, {results['machine']['system']}, "
           f"load at start {', '.join(f'{x:.1f}' for x in results['machine']['load_at_start'])}, "
           f"at end {', '.join(f'{x:.1f}' for x in results['machine']['load_at_end'])}")
+    print(f"CPU reference (bench/harness.py cpu_reference, lower is faster): "
+          f"{results['machine']['cpu_reference_ms_at_start']} ms at start, "
+          f"{results['machine']['cpu_reference_ms_at_end']} ms at end")
     print(f"database: {results['database']}; data: {results['data']}")
     print(f"\n{'page / operation':38} {'median ms':>10} {'p95 ms':>9} {'req/s':>8} "
           f"{'queries':>8}")

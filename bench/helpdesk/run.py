@@ -35,7 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # bench/harness.py, shared with Zapros's benchmark
-from harness import Browser, Server, rate, summary, timed  # noqa: E402
+from harness import Browser, Server, cpu_reference, rate, summary, timed  # noqa: E402
 
 SITE = HERE / "site"
 VENV = Path(os.environ.get("HD_VENV") or Path.home() / ".cache" / "zapros-helpdesk" / "venv")
@@ -90,6 +90,7 @@ def main():
     results["in_process"] = measure_in_process(args.writes * 3)
     results["queries"] = measure_queries(fixtures)
     results["load_at_end"] = os.getloadavg()
+    results["cpu_reference_ms_at_end"] = cpu_reference()
     report(results)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -108,7 +109,8 @@ def helpdesk_version(module) -> str:
 
 def machine() -> dict:
     return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "system": platform.platform(), "load_at_start": os.getloadavg()}
+            "system": platform.platform(), "load_at_start": os.getloadavg(),
+            "cpu_reference_ms_at_start": cpu_reference()}
 
 
 def database_label() -> str:

@@ -20,7 +20,6 @@ from .models import (
     Follower,
     Message,
     MessageRevision,
-    Rating,
     Ticket,
 )
 from .services.validation import clean_id
@@ -142,11 +141,9 @@ def ticket_timeline(user: User, ticket: Ticket) -> list[TimelineEntry]:
     """The conversation as ``user`` may see it; staff also get events as system lines."""
     messages = (
         policies.visible_messages(user, ticket)
-        .select_related("author")
-        .prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
-            Prefetch("rating", queryset=Rating.objects.all()),
-        )
+        # The rating (one at most) comes in the same row; attachments by one more query.
+        .select_related("author", "rating")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("created_at", "id")
     )
     entries = [TimelineEntry(at=m.created_at, message=m) for m in messages]
@@ -167,15 +164,14 @@ def ticket_timeline(user: User, ticket: Ticket) -> list[TimelineEntry]:
 
 def ticket_messages(user: User, ticket: Ticket) -> list[Message]:
     """Every message of ``ticket`` for staff, each with its earlier texts (``revisions``, the
-    oldest first), attachments and rating; nothing for anyone else. Five queries."""
+    oldest first), attachments and rating; nothing for anyone else. Four queries."""
     if not policies.is_staff_viewer(user):
         return []
     return list(
         policies.visible_messages(user, ticket)
-        .select_related("author")
+        .select_related("author", "rating")
         .prefetch_related(
             Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
-            Prefetch("rating", queryset=Rating.objects.all()),
             Prefetch("revisions",
                      queryset=MessageRevision.objects.select_related("edited_by")
                      .order_by("edited_at", "id")),
