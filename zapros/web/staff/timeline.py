@@ -16,11 +16,11 @@ from zapros.tickets.selectors import TimelineEntry
 from zapros.tickets.states import State
 
 from ..templatetags.mail_display import formatted, quoted_parts
-from .rows import Moments, Printed, numbered_url
+from .rows import Moments, numbered_url
 
 
 @dataclass(frozen=True, slots=True)
-class SystemLine(Printed):
+class SystemLine:
     at: datetime
     text: str
     change: str = ""   # "Status changed from Open to Answered", when the state moved
@@ -30,14 +30,14 @@ class SystemLine(Printed):
 
 
 @dataclass(frozen=True, slots=True)
-class File(Printed):
+class File:
     href: str
     name: str
     size: str
 
 
 @dataclass(frozen=True, slots=True)
-class MessageView(Printed):
+class MessageView:
     """One message as the staff page prints it."""
 
     pk: int
@@ -56,7 +56,7 @@ class MessageView(Printed):
 
 
 @dataclass(frozen=True, slots=True)
-class Row(Printed):
+class Row:
     """One row of the conversation: a message, or an event as a system line."""
 
     message: MessageView | None = None
