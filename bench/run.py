@@ -50,6 +50,9 @@ def main():
     parser.add_argument("--requests", type=int, default=200, help="per page, sequentially")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--writes", type=int, default=100, help="per write benchmark")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/2",
+                        help="REDIS_URL for the cache and the sessions, as in production "
+                             "('' for none: sessions then come from the database)")
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--name", default="", help="a label for this run")
     parser.add_argument("--only", type=re.compile, metavar="REGEX",
@@ -65,6 +68,7 @@ def main():
         "SECURE_COOKIES": "0",
         "STATIC_MANIFEST": "0",
         "HUEY_IMMEDIATE": "0",
+        "REDIS_URL": args.redis,
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(ROOT / "var" / "bench-media")),
     }
     os.environ.update(env)

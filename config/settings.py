@@ -149,6 +149,10 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": REDIS_URL}}
+    # Every page reads the session: from Redis, written through to the database, so that
+    # restarting Redis signs nobody out. Without Redis the cache would be each process's own,
+    # and a session ended in one worker could live on in another: the database alone then.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

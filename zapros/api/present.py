@@ -147,7 +147,7 @@ def _client_message(message: Message) -> schemas.ClientMessageOut:
         author=message.author.display_name if message.author else None,
         body=message.body,
         created=message.created_at,
-        attachments=[_attachment(a) for a in message.attachments.all()],
+        attachments=[_attachment(a) for a in message.files],
         rating=_rating_of(message),
     )
 
@@ -162,7 +162,7 @@ def _staff_message(message: Message) -> schemas.StaffMessageOut:
         channel=message.channel,
         body=message.body,
         created=message.created_at,
-        attachments=[_attachment(a) for a in message.attachments.all()],
+        attachments=[_attachment(a) for a in message.files],
         rating=_rating_of(message),
         edited=message.edited_at,
     )

@@ -17,7 +17,8 @@ from .models import Attachment, Message, ResponseTemplate, Share, Ticket
 from .states import Action, State
 
 
-def visible_tickets(user: User, department_id: int | None = None) -> QuerySet[Ticket]:
+def visible_tickets(user: User, department_id: int | None = None, *,
+                    single: bool = False) -> QuerySet[Ticket]:
     """Tickets ``user`` may read: a client their own, an agent their departments' and those
     transferred to them or to their departments, supervisors and admins all.
 
@@ -25,6 +26,10 @@ def visible_tickets(user: User, department_id: int | None = None) -> QuerySet[Ti
     filter: in a department of their own they see every ticket, in another only the
     transferred ones, and saying so lets the database start from the transfers instead of
     testing each of that department's tickets for one.
+
+    ``single`` is for fetching one ticket by its key: the agent's departments then come as a
+    subquery of the same statement, one query fewer. A list, read first, is for the lists: it
+    lets PostgreSQL estimate a queue's rows from each department's statistics.
     """
     tickets = Ticket.objects.all()
     if not user.is_authenticated or not user.is_active:
@@ -36,7 +41,10 @@ def visible_tickets(user: User, department_id: int | None = None) -> QuerySet[Ti
     if user.is_overseer:
         return tickets
     if user.is_staff_member:
-        department_ids = list(user.departments.values_list("id", flat=True))
+        if single and department_id is None:
+            department_ids = user.departments.values("id")
+        else:
+            department_ids = list(user.departments.values_list("id", flat=True))
         shared = Share.objects.filter(Q(agent=user) | Q(department_id__in=department_ids))
         if department_id is None:
             return tickets.filter(
@@ -93,7 +101,7 @@ def access_ticket(user: User, number: int, *, for_update: bool = False) -> Ticke
         number = int(number)
     except (TypeError, ValueError):
         raise NotFound(_("There is no request with this number.")) from None
-    tickets = visible_tickets(user)
+    tickets = visible_tickets(user, single=True)
     if for_update:
         # Lock only the ticket row: PostgreSQL refuses FOR UPDATE across outer joins.
         tickets = tickets.select_for_update(of=("self",))
@@ -149,7 +157,7 @@ def access_attachment(user: User, attachment_id: int) -> Attachment:
         raise NotFound(_("There is no such file.")) from None
     attachment = (
         Attachment.objects.select_related("message", "ticket")
-        .filter(pk=attachment_id, ticket__in=visible_tickets(user))
+        .filter(pk=attachment_id, ticket__in=visible_tickets(user, single=True))
         .first()
     )
     if attachment is None or (
@@ -227,13 +235,14 @@ def ensure_can_edit_cc(user: User, ticket: Ticket) -> None:
 
 def may_follow(user: User, ticket: Ticket) -> bool:
     """Staff follow tickets they can see; a follower who lost access gets nothing."""
-    return is_staff_viewer(user) and visible_tickets(user).filter(pk=ticket.pk).exists()
+    return is_staff_viewer(user) and visible_tickets(user, single=True).filter(
+        pk=ticket.pk).exists()
 
 
 def ensure_can_reassign_to(ticket: Ticket, agent: User) -> None:
     if not (agent.is_active and agent.is_staff_member):
         raise Forbidden(_("Requests can only be assigned to active staff members."))
-    if not visible_tickets(agent).filter(pk=ticket.pk).exists():
+    if not visible_tickets(agent, single=True).filter(pk=ticket.pk).exists():
         raise Forbidden(
             _("%(name)s does not work in %(department)s.")
             % {"name": agent.display_name, "department": ticket.department.name}

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import signing
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from zapros.core import clock, keyset
 from zapros.core.errors import ValidationFailed
@@ -161,3 +163,38 @@ def test_past_the_groups_that_need_a_reply_the_cursor_is_one_row_comparison(cast
     assert past.count() == 2
     assert set(past) == set(Ticket.objects.filter(
         needs_reply=False, reply_due_at__isnull=True, updated_at__lt=at))
+
+
+def _collapse_limit():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW join_collapse_limit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_queue_plans_its_joins_as_written_and_the_setting_ends_with_it(cast):
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL planner setting")
+    crowd(cast, 3)
+    default = _collapse_limit()
+    with CaptureQueriesContext(connection) as queries:
+        page = selectors.queue_page(cast.john, QueueFilters(), None, 2)
+    assert len(page.rows) == 2
+    statements = [q["sql"] for q in queries.captured_queries]
+    hint = next(i for i, sql in enumerate(statements) if "join_collapse_limit" in sql)
+    assert 'FROM "tickets_ticket"' in statements[hint + 1]
+    assert _collapse_limit() == default   # SET LOCAL: gone with its transaction
+
+    # An agent narrowing to a department may see only its transfers there: the planner
+    # keeps its freedom to start from them.
+    with CaptureQueriesContext(connection) as queries:
+        selectors.queue_page(cast.john, QueueFilters(department=cast.tech.pk), None, 2)
+    assert not any("join_collapse_limit" in q["sql"] for q in queries.captured_queries)
+
+    # Inside a transaction already open, a SET LOCAL would outlive the queue: nothing is set.
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            selectors.queue_page(cast.john, QueueFilters(), None, 2)
+        assert not any("join_collapse_limit" in q["sql"] for q in queries.captured_queries)
+        assert _collapse_limit() == default

@@ -165,7 +165,7 @@ def message_view(message: Message, moment: Moments, download, history: str) -> M
         html=formatted(message),
         files=[File(href=download(attachment.pk), name=attachment.original_name,
                     size=filesizeformat(attachment.size))
-               for attachment in message.attachments.all()],
+               for attachment in message.files],
         rating=rating.value if rating else "",
         rating_comment=rating.comment if rating else "",
     )

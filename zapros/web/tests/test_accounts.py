@@ -1,8 +1,10 @@
 """Signing in and out, throttling, password reset by e-mail, language, security headers."""
 
 import re
+from http.cookies import SimpleCookie
 
 from django.core import mail
+from django.test import Client
 
 from conftest import PASSWORD
 from zapros.accounts.models import User
@@ -78,3 +80,25 @@ def test_pages_carry_a_strict_content_security_policy(cast, client):
     assert "frame-ancestors 'none'" in policy
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_sessions_kept_in_redis_end_everywhere_and_outlive_the_cache(cast, client, settings):
+    """With Redis (production) sessions are read from the cache and written through to the
+    database: signing out ends the session for every worker, and clearing Redis signs nobody
+    out."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:6379/15"}}  # tests only
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    _login(client, "john@zapros.test", PASSWORD)
+    assert client.get("/staff/").status_code == 200
+
+    cache.clear()
+    assert client.get("/staff/").status_code == 200   # from the database, back into Redis
+
+    stolen = Client()
+    stolen.cookies = SimpleCookie(client.cookies)     # the same cookie, as another browser
+    client.post("/logout/")
+    assert stolen.get("/staff/").status_code == 302   # to the login page
+    cache.clear()
