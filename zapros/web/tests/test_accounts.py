@@ -4,6 +4,7 @@ import re
 from http.cookies import SimpleCookie
 
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 
 from conftest import PASSWORD
@@ -86,8 +87,6 @@ def test_sessions_kept_in_redis_end_everywhere_and_outlive_the_cache(cast, clien
     """With Redis (production) sessions are read from the cache and written through to the
     database: signing out ends the session for every worker, and clearing Redis signs nobody
     out."""
-    from django.core.cache import cache
-
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": "redis://127.0.0.1:6379/15"}}  # tests only
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
