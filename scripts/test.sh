@@ -2,15 +2,17 @@
 # `make test`: lint, the migrations check, the test suite on SQLite and, when a server
 # answers, again on PostgreSQL. Arguments go to pytest (make test ARGS="-k portal").
 #
-# With CI set, nothing is skipped for lack of tools: a missing PostgreSQL server or Chromium
-# fails the run (ZAPROS_REQUIRE_POSTGRES=1 and ZAPROS_REQUIRE_BROWSER=1 tell the tests).
+# With CI set, nothing is skipped for lack of tools: a missing PostgreSQL server, Redis or
+# Chromium fails the run (ZAPROS_REQUIRE_POSTGRES=1, ZAPROS_REQUIRE_REDIS=1 and
+# ZAPROS_REQUIRE_BROWSER=1 tell the tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=.venv/bin/python
 POSTGRES_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/zapros}"
 if [ -n "${CI:-}" ] && [ "${CI}" != "false" ] && [ "${CI}" != "0" ]; then
-    export ZAPROS_REQUIRE_POSTGRES=1 ZAPROS_REQUIRE_BROWSER=1 ZAPROS_REQUIRE_MAIL=1
+    export ZAPROS_REQUIRE_POSTGRES=1 ZAPROS_REQUIRE_BROWSER=1 ZAPROS_REQUIRE_MAIL=1 \
+        ZAPROS_REQUIRE_REDIS=1
 fi
 
 step() { printf '\n==> %s\n' "$*"; }
