@@ -12,6 +12,8 @@ Who gets what:
 from email.utils import formataddr
 
 from django.conf import settings
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -31,6 +33,11 @@ AUTOMATIC = {"Auto-Submitted": "auto-generated"}
 def reference(ticket: Ticket) -> str:
     """How the outbox rows of ``ticket`` are found again."""
     return f"ticket:{ticket.pk}"
+
+
+def reference_sql(ticket_id) -> Concat:
+    """:func:`reference` in SQL, of a ticket's id expression (an ``OuterRef``, say)."""
+    return Concat(Value("ticket:"), Cast(ticket_id, CharField()), output_field=CharField())
 
 
 def sender(department: Department) -> str:

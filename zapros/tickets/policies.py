@@ -92,10 +92,12 @@ def visible_departments(user: User) -> QuerySet[Department]:
     return user.departments.all()
 
 
-def access_ticket(user: User, number: int, *, for_update: bool = False) -> Ticket:
+def access_ticket(user: User, number: int, *, for_update: bool = False,
+                  annotate: dict | None = None) -> Ticket:
     """The ticket numbered ``number`` if ``user`` may see it; NotFound otherwise.
 
     With ``for_update`` the row is locked until the surrounding transaction ends.
+    ``annotate`` adds expressions to the ticket's row (``selectors.ticket_page_extras``).
     """
     try:
         number = int(number)
@@ -111,6 +113,8 @@ def access_ticket(user: User, number: int, *, for_update: bool = False) -> Ticke
         # the service and the topic are read by their key when a page shows them, and the
         # related requests' numbers come from selectors.related_tickets.
         tickets = tickets.select_related("client__user", "department", "holder", "assignee")
+    if annotate:
+        tickets = tickets.annotate(**annotate)
     ticket = next(iter(tickets.filter(number=number)[:1]), None)
     if ticket is None:
         raise NotFound(_("There is no request with this number."))

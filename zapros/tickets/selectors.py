@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zapros.accounts.models import User
 from zapros.core import keyset, planner
 from zapros.core.errors import NotFound
+from zapros.notify.models import OutgoingMail
 
 from . import notifications, policies, states
 from .models import (
@@ -21,6 +22,7 @@ from .models import (
     Follower,
     Message,
     MessageRevision,
+    Share,
     Ticket,
 )
 from .services.validation import clean_id
@@ -217,11 +219,34 @@ class Related:
     merged_in: list[int]
 
 
+def ticket_page_extras() -> dict:
+    """Annotations for :func:`policies.access_ticket` on the staff ticket page: whether the
+    ticket has any followers, copy addresses, shares, related requests or failed mail, each
+    an index probe in the ticket's own statement. Most tickets have none of them, and the
+    selectors below then run no query for them; a ticket read without these runs them all."""
+    ticket = OuterRef("pk")
+    return {
+        "has_followers": Exists(Follower.objects.filter(ticket=ticket)),
+        "has_cc": Exists(CcAddress.objects.filter(ticket=ticket)),
+        "has_shares": Exists(Share.objects.filter(ticket=ticket)),
+        "has_related": Exists(
+            Ticket.objects.filter(Q(split_from=ticket) | Q(merged_into=ticket))),
+        "has_failed_mail": Exists(OutgoingMail.objects.filter(
+            reference=notifications.reference_sql(ticket),
+            status=OutgoingMail.Status.FAILED)),
+    }
+
+
+def _known_none(ticket: Ticket, extra: str) -> bool:
+    """The ticket was read with :func:`ticket_page_extras` and has none of ``extra``."""
+    return getattr(ticket, extra, None) is False
+
+
 def related_tickets(ticket: Ticket) -> Related:
-    """Where ``ticket``'s conversation came from and went: one query (the two pointers come
-    with :func:`policies.access_ticket`)."""
+    """Where ``ticket``'s conversation came from and went: one query at most (the two
+    pointers come with :func:`policies.access_ticket`)."""
     split_off, merged_in = [], []
-    rows = (
+    rows = [] if _known_none(ticket, "has_related") else (
         Ticket.objects.filter(Q(split_from=ticket) | Q(merged_into=ticket))
         .order_by("number").values_list("number", "split_from_id", "merged_into_id")
     )
@@ -239,19 +264,29 @@ def copy_addresses(user: User, ticket: Ticket) -> list[CcAddress]:
     """The ticket's copy (Cc) list, for its client and for staff (one query)."""
     if not (policies.is_client_of(user, ticket) or policies.is_staff_viewer(user)):
         return []
+    if _known_none(ticket, "has_cc"):
+        return []
     return list(CcAddress.objects.filter(ticket=ticket).select_related("added_by").order_by("id"))
 
 
 def followers(user: User, ticket: Ticket) -> list[Follower]:
     """Staff following the ticket, for staff only (one query)."""
-    if not policies.is_staff_viewer(user):
+    if not policies.is_staff_viewer(user) or _known_none(ticket, "has_followers"):
         return []
     return list(Follower.objects.filter(ticket=ticket).select_related("user").order_by("id"))
 
 
+def shares(user: User, ticket: Ticket) -> list[Share]:
+    """Where else the ticket is active (its transfers), for staff only (one query at most)."""
+    if not policies.is_staff_viewer(user) or _known_none(ticket, "has_shares"):
+        return []
+    return list(Share.objects.filter(ticket=ticket).select_related("department", "agent")
+                .order_by("id"))
+
+
 def failed_mails(user: User, ticket: Ticket) -> list:
     """Mail of the ticket that finally failed, newest first, for staff only (one query)."""
-    if not policies.is_staff_viewer(user):
+    if not policies.is_staff_viewer(user) or _known_none(ticket, "has_failed_mail"):
         return []
     return list(notifications.ticket_mails(ticket, failed_only=True)[:FAILED_MAILS_SHOWN])
 

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,7 +20,7 @@ from zapros.accounts.models import STAFF_ROLES, Department, User
 from zapros.clients.models import Client
 from zapros.core.errors import DomainError, NotFound, ValidationFailed
 from zapros.tickets import policies, search, selectors, services
-from zapros.tickets.models import Share, Topic
+from zapros.tickets.models import Topic
 from zapros.tickets.states import Action, StaffStatus
 from zapros.web.http import add_domain_error
 
@@ -144,9 +143,9 @@ def search_page(request):
 
 # --- Ticket page ----------------------------------------------------------------------------
 
-def access(user: User, number: int):
+def access(user: User, number: int, annotate: dict | None = None):
     try:
-        return policies.access_ticket(user, number)
+        return policies.access_ticket(user, number, annotate=annotate)
     except NotFound as error:
         raise Http404(str(error.message)) from None
 
@@ -164,9 +163,6 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
     offered = policies.offered_actions(user, ticket)
     can = {action.value: True for action in offered}
     client_services = list(ticket.client.services.all())
-    prefetch_related_objects([ticket], Prefetch(
-        "shares", queryset=Share.objects.select_related("department", "agent").order_by("id")
-    ))
     if Action.SEND in offered or Action.SEND_AND_CLOSE in offered:
         form = form or reply_form(ticket, client_services)
     else:
@@ -188,6 +184,7 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
         "transfer_form": transfer_form(staff=staff) if Action.TRANSFER in offered else None,
         "merge_form": forms.MergeForm() if Action.MERGE in offered else None,
         "related": selectors.related_tickets(ticket),
+        "shares": selectors.shares(user, ticket),
         "response_templates": (
             list(policies.visible_templates(user).only("pk", "title")) if form else []
         ),
@@ -209,7 +206,8 @@ def audience(user, ticket) -> dict:
 @staff_member_required
 @require_GET
 def ticket(request, number: int):
-    return render_ticket(request, access(request.user, number))
+    # What the page shows only when there is some is asked with the ticket (see selectors).
+    return render_ticket(request, access(request.user, number, selectors.ticket_page_extras()))
 
 
 @staff_member_required

@@ -327,6 +327,10 @@ def test_the_ticket_page_stays_constant_with_edits_and_links(
         cast, logged_in, django_assert_max_num_queries):
     browser = logged_in(cast.john)
     small = busy(cast, 2)
+    # One link of each kind: the page reads the related requests once whatever their number.
+    services.split(cast.john, small.number,
+                   message_id=Message.objects.get(ticket=small, body="Reply 1").pk)
+    services.merge(cast.john, cast.open(subject="Duplicate").number, target=small.number)
     browser.get(staff_url("ticket", small))
     with CaptureQueriesContext(connection) as queries:
         browser.get(staff_url("ticket", small))

@@ -686,6 +686,34 @@ def test_ticket_page_runs_a_constant_number_of_queries(cast, logged_in,
     assert "Answer 27" in response.content.decode()
 
 
+def test_what_a_ticket_has_none_of_costs_no_query_and_what_it_has_is_shown(cast, logged_in):
+    """Followers, copy addresses, transfers and related requests are asked with the ticket:
+    the page reads their tables only for a ticket that has some."""
+    browser = logged_in(cast.john)
+
+    def statements(ticket):
+        browser.get(ticket_url(ticket))
+        with CaptureQueriesContext(connection) as queries:
+            response = browser.get(ticket_url(ticket))
+        assert response.status_code == 200
+        return len(queries), response.content.decode()
+
+    plain = _long_conversation(cast, 2)
+    busy = _long_conversation(cast, 2)
+    services.follow(cast.gary, busy.number)
+    services.add_cc(cast.john, busy.number, "carol@example.com")
+    services.transfer(cast.john, busy.number, department_id=cast.billing.pk)
+    reply = services.client_reply(cast.alice, busy.number, body="Another question")
+    split = services.split(cast.john, busy.number, message_id=reply.pk)
+    few, plain_html = statements(plain)
+    more, busy_html = statements(busy)
+    assert more == few + 4
+    assert "Gary Stark" in busy_html and "carol@example.com" in busy_html
+    assert "Also active in" in busy_html and "Billing" in busy_html
+    assert f"#{split.number}" in busy_html
+    assert "Also active in" not in plain_html and "carol@example.com" not in plain_html
+
+
 def test_queue_with_an_altered_cursor_shows_the_first_page_and_says_so(cast, logged_in,
                                                                         settings):
     settings.ZAPROS_QUEUE_PAGE_SIZE = 2
