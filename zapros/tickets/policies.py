@@ -68,8 +68,7 @@ def visible_templates(user: User) -> QuerySet[ResponseTemplate]:
     if user.is_overseer:
         departments = Q(department__isnull=False)
     else:
-        # A subquery, not a list read first: the page that lists templates has read the
-        # agent's departments for the ticket already, and one query fewer beats a cache.
+        # A subquery, not a list read first: one query fewer on the ticket page.
         departments = Q(department_id__in=user.departments.values("id"))
     return templates.filter(everyone | departments | personal)
 

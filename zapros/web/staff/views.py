@@ -109,12 +109,10 @@ def queue(request):
     client = None
     if values.get("client"):
         client = Client.objects.select_related("user").filter(pk=values["client"]).first()
-    rows = queue_rows(request, page.rows)
     return render(request, "staff/queue.html", {
         "form": form,
         "page": page,
-        "rows": rows,
-        "rows_html": queue_rows_html(rows),
+        "rows_html": queue_rows_html(queue_rows(request, page.rows)),
         "filter_client": client,
         "filter_client_id": values.get("client"),
         "nav": current_nav(values),
@@ -134,9 +132,9 @@ def search_page(request):
     result = search.search(user, values.get("q", ""), queue_filters(user, values))
     if result.jump is not None:
         return redirect("staff:ticket", result.jump.number)
-    rows = search_rows(request, result.hits)
     return render(request, "staff/search.html", {
-        "form": form, "result": result, "rows": rows, "rows_html": search_rows_html(rows),
+        "form": form, "result": result,
+        "rows_html": search_rows_html(search_rows(request, result.hits)),
         "limit": search.LIMIT, "nav": "search",
     })
 

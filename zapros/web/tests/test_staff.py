@@ -727,3 +727,12 @@ def test_queue_with_an_altered_cursor_shows_the_first_page_and_says_so(cast, log
     assert response.context["page"].number == 1
     assert flashes(response) == ["That page link is no longer valid: here is the first page."]
     assert len(numbers(browser.get(queue_url(cursor=cursor)))) == 1
+
+
+def test_an_empty_queue_says_so_instead_of_an_empty_table(cast, logged_in):
+    browser = logged_in(cast.john)
+    cast.open(subject="Only one")
+    html = browser.get(queue_url(assignee="me")).content.decode()   # nobody took it
+    assert "No requests match these filters." in html
+    assert '<table class="list queue">' not in html
+    assert '<table class="list queue">' in browser.get(queue_url()).content.decode()
