@@ -10,7 +10,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zapros.accounts.models import User
-from zapros.core import keyset, planner
+from zapros.clients.models import Client
+from zapros.core import keyset, planner, precompiled
 from zapros.core.errors import NotFound
 from zapros.notify.models import OutgoingMail
 
@@ -157,23 +158,54 @@ def ticket_timeline(user: User, ticket: Ticket) -> list[TimelineEntry]:
     """The conversation as ``user`` may see it; staff also get events as system lines."""
     messages = (
         policies.visible_messages(user, ticket)
-        # The rating (one at most) comes in the same row; attachments by one more query.
-        .select_related("author", "rating")
-        .prefetch_related(files())
+        # The rating (one at most) comes in the same row.
+        .select_related("rating")
         .order_by("created_at", "id")
     )
-    entries = [TimelineEntry(at=m.created_at, message=m) for m in messages]
+    if not _known_none(ticket, "has_files"):
+        messages = messages.prefetch_related(files())   # one query for every attachment
+    messages = list(messages)
+    if _known_none(ticket, "has_files"):
+        for message in messages:
+            message.prefetched_files = []
+    events = []
     if policies.is_staff_viewer(user):
-        events = (
+        events = list(
             Event.objects.filter(ticket=ticket, kind__in=TIMELINE_EVENTS)
-            .select_related("actor")
             .order_by("created_at", "id")
         )
+    people = _people(user, ticket, {m.author_id for m in messages}
+                     | {e.actor_id for e in events})
+    for message in messages:
+        message.author = people.get(message.author_id)
+    for event in events:
+        event.actor = people.get(event.actor_id)
+    entries = [TimelineEntry(at=m.created_at, message=m) for m in messages]
+    if events:
         entries = sorted(
             chain(entries, (TimelineEntry(at=e.created_at, event=e) for e in events)),
             key=lambda entry: (entry.at, entry.kind == "event"),
         )
     return entries
+
+
+def _people(user: User, ticket: Ticket, ids: set) -> dict[int, User]:
+    """The users ``ids`` name: those the page has already read with the ticket (its client,
+    holder and assignee) and the reader, the rest in one query. A conversation is mostly
+    between the client and the staff who hold it: reading its authors with every message
+    made thirty user objects of two people."""
+    ids.discard(None)
+    known = [user]
+    if Ticket.client.is_cached(ticket) and Client.user.is_cached(ticket.client):
+        known.append(ticket.client.user)
+    for name in ("holder", "assignee"):
+        if getattr(Ticket, name).is_cached(ticket):
+            known.append(getattr(ticket, name))
+    people = {person.pk: person for person in known if person is not None and person.pk in ids}
+    missing = ids - people.keys()
+    if missing:
+        people.update((person.pk, person) for person in User.objects.filter(pk__in=missing))
+    return people
 
 
 # --- Messages view: every message with its history ------------------------------------------
@@ -221,9 +253,15 @@ class Related:
 
 def ticket_page_extras() -> dict:
     """Annotations for :func:`policies.access_ticket` on the staff ticket page: whether the
-    ticket has any followers, copy addresses, shares, related requests or failed mail, each
-    an index probe in the ticket's own statement. Most tickets have none of them, and the
-    selectors below then run no query for them; a ticket read without these runs them all."""
+    ticket has any followers, copy addresses, shares, related requests, failed mail or
+    attachments, each an index probe in the ticket's own statement. Most tickets have none
+    of them, and the selectors then run no query for them; a ticket read without these
+    runs them all.
+    Their SQL is the same for every ticket: it is compiled once (``core.precompiled``)."""
+    return precompiled.annotations(Ticket, "ticket_page_extras", _page_extras)
+
+
+def _page_extras() -> dict:
     ticket = OuterRef("pk")
     return {
         "has_followers": Exists(Follower.objects.filter(ticket=ticket)),
@@ -234,6 +272,7 @@ def ticket_page_extras() -> dict:
         "has_failed_mail": Exists(OutgoingMail.objects.filter(
             reference=notifications.reference_sql(ticket),
             status=OutgoingMail.Status.FAILED)),
+        "has_files": Exists(Attachment.objects.filter(ticket=ticket)),
     }
 
 

@@ -1,6 +1,7 @@
 """The staff workspace: queue, ticket page, lock, reply form and the buttons around them."""
 
 from datetime import timedelta
+from functools import partial
 from urllib.parse import urlencode
 
 import pytest
@@ -686,18 +687,46 @@ def test_ticket_page_runs_a_constant_number_of_queries(cast, logged_in,
     assert "Answer 27" in response.content.decode()
 
 
+def _statements_and_page(browser, ticket) -> tuple[int, str]:
+    """How many statements the ticket's page runs once warm, and the page."""
+    browser.get(ticket_url(ticket))
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get(ticket_url(ticket))
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def test_a_conversation_without_files_or_other_people_reads_neither(cast, logged_in):
+    """Attachments are read only for a ticket that has some; the authors of a conversation
+    between the client and the staff member holding it come with the ticket, anyone else's
+    in one more statement."""
+    browser = logged_in(cast.john)
+    simple = cast.open(subject="Simple")
+    services.take(cast.john, simple.number)
+    services.respond(cast.john, simple.number, body="Answer", close=False)
+    services.client_reply(cast.alice, simple.number, body="Thanks")
+    rich = cast.open(subject="Rich")
+    services.take(cast.john, rich.number)
+    services.respond(cast.john, rich.number, body="Answer", close=False,
+                     files=[("log.txt", b"line\n")])
+    services.comment(cast.gary, rich.number, body="Seen this before")
+    few, simple_html = _statements_and_page(browser, simple)
+    more, rich_html = _statements_and_page(browser, rich)
+    assert more == few + 2
+    assert "<strong>John Smith</strong>" in simple_html
+    assert "<strong>Alice Client</strong>" in simple_html
+    assert "<strong>Gary Stark</strong>" in rich_html and "log.txt" in rich_html
+    # Seen by someone who neither holds the ticket nor wrote in it: every author is read.
+    _count, seen_by_supervisor = _statements_and_page(logged_in(cast.supervisor), rich)
+    for author in ("John Smith", "Alice Client", "Gary Stark"):
+        assert f"<strong>{author}</strong>" in seen_by_supervisor
+
+
 def test_what_a_ticket_has_none_of_costs_no_query_and_what_it_has_is_shown(cast, logged_in):
     """Followers, copy addresses, transfers and related requests are asked with the ticket:
     the page reads their tables only for a ticket that has some."""
     browser = logged_in(cast.john)
-
-    def statements(ticket):
-        browser.get(ticket_url(ticket))
-        with CaptureQueriesContext(connection) as queries:
-            response = browser.get(ticket_url(ticket))
-        assert response.status_code == 200
-        return len(queries), response.content.decode()
-
+    statements = partial(_statements_and_page, browser)
     plain = _long_conversation(cast, 2)
     busy = _long_conversation(cast, 2)
     services.follow(cast.gary, busy.number)
