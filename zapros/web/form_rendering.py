@@ -8,6 +8,8 @@ exactly as Django's templates would (a test compares the two output for output),
 every other template to Django unchanged.
 """
 
+from html import escape as html_escape
+
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
@@ -34,11 +36,17 @@ class QuickRenderer(DjangoTemplates):
 
 def _text(value) -> str:
     """What ``{{ value }}`` prints: localised, escaped unless already safe."""
+    if type(value) is str:   # most values: conditional_escape's own result, without its layers
+        return html_escape(value)
     return conditional_escape(localize(value))
 
 
 def _string(value) -> str:
     """What ``{{ value|stringformat:'s' }}`` prints."""
+    if type(value) is str:
+        return html_escape(value)
+    if type(value) is int:
+        return str(value)
     return conditional_escape(str(value))
 
 

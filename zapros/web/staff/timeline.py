@@ -93,18 +93,23 @@ _LINE = '<p class="system-line">{text} · <time datetime="{at_iso}">{at_text}</t
 def conversation_html(rows: list[Row]) -> SafeString:
     """The ticket page's conversation: messages, and events as system lines between them."""
     esc = conditional_escape
+    # Translated outside the f-strings: xgettext does not look inside them.
+    internal, client, support = _("Internal comment"), _("Client"), _("Support")
+    earlier, edited_label = _("Show earlier versions"), _("edited")
+    quoted_label, formatted_label, files_label = (
+        _("Quoted text"), _("Show formatted"), _("Attachments"))
     labels = {
-        "internal": f'<span class="label internal-label">{esc(_("Internal comment"))}</span>',
-        "from-client": f'<span class="label">{esc(_("Client"))}</span>',
-        "from-staff": f'<span class="label">{esc(_("Support"))}</span>',
+        "internal": f'<span class="label internal-label">{esc(internal)}</span>',
+        "from-client": f'<span class="label">{esc(client)}</span>',
+        "from-staff": f'<span class="label">{esc(support)}</span>',
     }
     edited = (f'<a class="label edited" href="{{href}}" title="'
-              f'{esc(_("Show earlier versions"))}">{esc(_("edited"))}</a>')
-    quoted = (f'<details class="quoted"><summary>{esc(_("Quoted text"))}</summary>'
+              f'{esc(earlier)}">{esc(edited_label)}</a>')
+    quoted = (f'<details class="quoted"><summary>{esc(quoted_label)}</summary>'
               "{text}</details>")
-    formatted = (f'<details class="formatted"><summary>{esc(_("Show formatted"))}</summary>'
+    formatted = (f'<details class="formatted"><summary>{esc(formatted_label)}</summary>'
                  '<div class="html-body">{html}</div></details>')
-    files = f'<ul class="files" aria-label="{esc(_("Attachments"))}">{{items}}</ul>'
+    files = f'<ul class="files" aria-label="{esc(files_label)}">{{items}}</ul>'
     ratings = {"good": esc(_("The client rated this answer: good")),
                "bad": esc(_("The client rated this answer: bad"))}
     out = []

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from zapros.accounts.models import Department
 from zapros.clients.models import Client
@@ -765,3 +766,42 @@ def test_an_empty_queue_says_so_instead_of_an_empty_table(cast, logged_in):
     assert "No requests match these filters." in html
     assert '<table class="list queue">' not in html
     assert '<table class="list queue">' in browser.get(queue_url()).content.decode()
+
+
+def test_the_side_panels_show_the_client_and_the_request_escaped(cast, logged_in):
+    """The client's card and the request's are written in Python (side_panels.py): what
+    people typed is escaped there as a template escapes it."""
+    client = Client.objects.get(user=cast.alice)
+    client.company = "<b>Acme</b>"
+    client.internal_comment = "Pays late <script>alert(1)</script>"
+    client.save()
+    cast.alice_vps.name = "VPS <i>2</i>"
+    cast.alice_vps.save()
+    ticket = cast.open(service_id=cast.alice_vps.pk)
+    services.take(cast.john, ticket.number)
+    services.save_parameters(cast.john, ticket.number, title="Disk <full>")
+    services.transfer(cast.john, ticket.number, department_id=cast.billing.pk)
+    html = logged_in(cast.john).get(ticket_url(ticket)).content.decode()
+    assert "Alice Client</a>, &lt;b&gt;Acme&lt;/b&gt;" in html
+    assert "Pays late &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert '<li class="current">VPS &lt;i&gt;2&lt;/i&gt; <span class="muted">' in html
+    assert "<dt>Staff title</dt><dd>Disk &lt;full&gt;</dd>" in html
+    assert '<dt>Also active in</dt><dd class="shares">Billing</dd>' in html
+    assert "<dt>Held by</dt><dd><svg" in html and "John Smith</dd>" in html
+    assert "<script>" not in html.split("<body", 1)[1].replace(
+        '<script src="', "")   # no script from the data, only the page's own files
+    assert f'action="/staff/tickets/{ticket.number}/freeze/"' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_the_side_panels_speak_the_readers_language(cast, logged_in):
+    cast.john.language = "ru"
+    cast.john.save()
+    ticket = cast.open()
+    services.take(cast.john, ticket.number)
+    html = logged_in(cast.john).get(ticket_url(ticket)).content.decode()
+    with translation.override("ru"):
+        for words in ("Days in work", "Reply due", "Registered", "Actions", "Freeze"):
+            assert translation.gettext(words) != words
+            assert translation.gettext(words) in html
+    assert "Days in work" not in html and "Actions" not in html
