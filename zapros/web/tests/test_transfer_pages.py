@@ -83,6 +83,15 @@ def test_an_inactive_agent_is_not_offered(cast, logged_in):
     assert f'value="a:{gone.pk}"' not in html
 
 
+def test_staff_are_offered_by_name_and_by_address_when_they_have_no_name(cast, logged_in):
+    nameless = User.objects.create_user("nameless@zapros.test", "x", role=Role.AGENT)
+    ticket = cast.open()
+    html = logged_in(cast.john).get(ticket_url(ticket)).content.decode()
+    assert f'<option value="a:{nameless.pk}">nameless@zapros.test</option>' in html
+    assert f'<option value="a:{cast.gary.pk}">Gary Stark</option>' in html
+    assert html.index(">Ada Admin<") < html.index(">Gary Stark<")   # by name
+
+
 def test_a_client_cannot_post_a_transfer(cast, logged_in):
     ticket = cast.open()
     response = logged_in(cast.alice).post(ticket_url(ticket, "transfer"),
