@@ -162,10 +162,11 @@ def ticket_timeline(user: User, ticket: Ticket) -> list[TimelineEntry]:
         .select_related("rating")
         .order_by("created_at", "id")
     )
-    if not _known_none(ticket, "has_files"):
+    no_files = _known_none(ticket, "has_files")
+    if not no_files:
         messages = messages.prefetch_related(files())   # one query for every attachment
     messages = list(messages)
-    if _known_none(ticket, "has_files"):
+    if no_files:
         for message in messages:
             message.prefetched_files = []
     events = []
@@ -256,8 +257,8 @@ def ticket_page_extras() -> dict:
     ticket has any followers, copy addresses, shares, related requests, failed mail or
     attachments, each an index probe in the ticket's own statement. Most tickets have none
     of them, and the selectors then run no query for them; a ticket read without these
-    runs them all.
-    Their SQL is the same for every ticket: it is compiled once (``core.precompiled``)."""
+    runs them all. Their SQL is the same for every ticket: it is compiled once
+    (``core.precompiled``)."""
     return precompiled.annotations(Ticket, "ticket_page_extras", _page_extras)
 
 

@@ -1,10 +1,11 @@
 """The ticket page's side panels: who the client is, what the request is, and its actions.
 
-Written here rather than in templates, as the conversation is (timeline.py): forty labels,
-dates and links, a dozen forms and two lists of every staff member took the template engine
-3.8 ms of a 25 ms page. Every value is escaped as a template would escape it
-(``conditional_escape``), form fields are rendered by their forms, and what the panels offer
-comes from ``policies.offered_actions`` through ``can``, as before.
+Written here rather than in templates, as the conversation is (timeline.py): their forty
+labels, dates and links and half a dozen small forms took Django's template engine 2.9 ms of
+every ticket page, 1.9 ms here, most of it now the forms' own widgets. Every value is escaped
+as a template would escape it (``conditional_escape``), form fields are rendered by their
+forms, and what the panels offer comes from ``policies.offered_actions`` through ``can``, as
+before.
 """
 
 from functools import cache

@@ -176,14 +176,13 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
         form = None
     # Reassigning and transferring choose from the same people: read them once.
     staff = active_staff() if {Action.REASSIGN, Action.TRANSFER} & offered else []
-    shares = selectors.shares(user, ticket)
     return render(request, "staff/ticket.html", {
         "ticket": ticket,
-        "client": ticket.client,
         "conversation_html": conversation_html(
             timeline_rows(ticket, selectors.ticket_timeline(user, ticket))),
         "info_html": side_panels.info_html(
-            request, ticket, client_services=client_services, shares=shares,
+            request, ticket, client_services=client_services,
+            shares=selectors.shares(user, ticket),
             client_filter=client_filter.current(request)),
         "actions_html": side_panels.actions_html(
             request, ticket, can,
