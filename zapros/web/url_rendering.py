@@ -1,12 +1,13 @@
 """``{% url %}`` that asks the URL resolver once per URL name, not once per link.
 
 ``reverse()`` searches the URL patterns, checks the arguments against the pattern's regular
-expression and quotes the result: about 30 µs a link, and the ticket page has thirty links.
-For a name whose arguments are all whole numbers (ticket numbers, keys) the URL is the same
-text around them every time: the first call learns that text, the next ones only put the
-numbers in. Anything else (keyword arguments, text arguments, a name that does not reverse
-the same way twice) goes to ``reverse()`` as before. Installed as a template builtin
-(settings.TEMPLATES), it replaces Django's tag of the same name and syntax.
+expression and quotes the result: about 22 µs a link, and a page of the workspace has twenty
+to thirty links. For a name whose arguments are all whole numbers (ticket numbers, keys) or
+none, the URL is the same text around them every time: the first call learns that text, the
+next ones only put the numbers in (about 10 µs, most of it finding the request's URLconf,
+script prefix and language). Anything else (keyword arguments, text arguments, a name
+that does not reverse the same way twice) goes to ``reverse()`` as before. Installed as a
+template builtin (settings.TEMPLATES), it replaces Django's tag of the same name and syntax.
 """
 
 import re
@@ -44,6 +45,8 @@ def quick_reverse(view_name: str, args=(), current_app: str | None = None) -> st
 
 def _learn(view_name: str, count: int, current_app: str | None) -> tuple[str, ...]:
     first = reverse(view_name, args=_FIRST[:count], current_app=current_app)
+    if count == 0:
+        return (first,)
     pieces = tuple(re.split("|".join(str(marker) for marker in _FIRST[:count]), first))
     if len(pieces) != count + 1:
         return _UNCACHEABLE

@@ -26,6 +26,14 @@ def test_the_url_is_what_reverse_gives(name, args):
         assert url_rendering.quick_reverse(name, args) == reverse(name, args=args)
 
 
+def test_names_with_and_without_numbers_are_learnt_once():
+    url_rendering._shapes.clear()
+    for name, args in CASES:
+        url_rendering.quick_reverse(name, args)
+    assert len(url_rendering._shapes) == len({(name, len(args)) for name, args in CASES})
+    assert url_rendering._UNCACHEABLE not in url_rendering._shapes.values()
+
+
 def test_text_and_keyword_arguments_and_bad_numbers_go_to_reverse():
     assert url_rendering.quick_reverse("staff:ticket", ("12",)) == reverse(
         "staff:ticket", args=["12"])
