@@ -34,8 +34,9 @@ class QuickRenderer(DjangoTemplates):
         return super().render(template_name, context, request)
 
 
-def _text(value) -> str:
-    """What ``{{ value }}`` prints: localised, escaped unless already safe."""
+def printed(value) -> str:
+    """What ``{{ value }}`` prints: localised, escaped unless already safe (also for HTML
+    written in Python elsewhere: staff/side_panels.py)."""
     if type(value) is str:   # most values: conditional_escape's own result, without its layers
         return html_escape(value)
     return conditional_escape(localize(value))
@@ -54,7 +55,7 @@ def _attrs(attrs) -> str:
     if not attrs:
         return ""
     return "".join(
-        f" {_text(name)}" if value is True else f' {_text(name)}="{_string(value)}"'
+        f" {printed(name)}" if value is True else f' {printed(name)}="{_string(value)}"'
         for name, value in attrs.items() if value is not False
     )
 
@@ -63,28 +64,28 @@ def _input(context) -> SafeString:
     widget = context["widget"]
     value = widget["value"]
     shown = f' value="{_string(value)}"' if value is not None else ""
-    return mark_safe(f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"'
+    return mark_safe(f'<input type="{printed(widget["type"])}" name="{printed(widget["name"])}"'
                      f'{shown}{_attrs(widget["attrs"])}>')
 
 
 def _textarea(context) -> SafeString:
     widget = context["widget"]
-    value = _text(widget["value"]) if widget["value"] else ""
-    return mark_safe(f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n'
+    value = printed(widget["value"]) if widget["value"] else ""
+    return mark_safe(f'<textarea name="{printed(widget["name"])}"{_attrs(widget["attrs"])}>\n'
                      f"{value}</textarea>")
 
 
 def _select(context) -> SafeString | None:
     widget = context["widget"]
-    parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+    parts = [f'<select name="{printed(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{_text(group_name)}">')
+            parts.append(f'\n  <optgroup label="{printed(group_name)}">')
         for option in options:
             if option["template_name"] != OPTION_TEMPLATE:
                 return None   # a custom option template: Django renders the whole select
             parts.append(f'\n  <option value="{_string(option["value"])}"'
-                         f'{_attrs(option["attrs"])}>{_text(option["label"])}</option>\n')
+                         f'{_attrs(option["attrs"])}>{printed(option["label"])}</option>\n')
         if group_name:
             parts.append("\n  </optgroup>")
     parts.append("\n</select>")
@@ -93,9 +94,9 @@ def _select(context) -> SafeString | None:
 
 def _label(context) -> SafeString:
     if not context["use_tag"]:
-        return mark_safe(_text(context["label"]))
-    tag = _text(context["tag"])
-    return mark_safe(f'<{tag}{_attrs(context["attrs"])}>{_text(context["label"])}</{tag}>')
+        return mark_safe(printed(context["label"]))
+    tag = printed(context["tag"])
+    return mark_safe(f'<{tag}{_attrs(context["attrs"])}>{printed(context["label"])}</{tag}>')
 
 
 def _errors(context) -> SafeString:
@@ -103,9 +104,9 @@ def _errors(context) -> SafeString:
     if not errors:
         return mark_safe("")
     field_id = getattr(errors, "field_id", None)
-    named = f' id="{_text(field_id)}_error"' if field_id else ""
-    items = "".join(f"<li>{_text(error)}</li>" for error in errors)
-    return mark_safe(f'<ul class="{_text(context["error_class"])}"{named}>{items}</ul>')
+    named = f' id="{printed(field_id)}_error"' if field_id else ""
+    items = "".join(f"<li>{printed(error)}</li>" for error in errors)
+    return mark_safe(f'<ul class="{printed(context["error_class"])}"{named}>{items}</ul>')
 
 
 WRITERS = {

@@ -2,35 +2,26 @@
 
 Written here rather than in templates, as the conversation is (timeline.py): their forty
 labels, dates and links and half a dozen small forms took Django's template engine 2.9 ms of
-every ticket page, 1.9 ms here, most of it now the forms' own widgets. Every value is escaped
-as a template would escape it (``conditional_escape``), form fields are rendered by their
+every ticket page, 1.9 ms here, most of it now the forms' own widgets. Every value is printed
+as a template would print it (``form_rendering.printed``), form fields are rendered by their
 forms, and what the panels offer comes from ``policies.offered_actions`` through ``can``, as
 before.
 """
 
 from functools import cache
 
-from django.middleware.csrf import get_token
+from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
-from django.utils.formats import date_format, localize
-from django.utils.html import conditional_escape
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from zapros.tickets.models import Ticket
 
+from ..form_rendering import printed as esc
 from ..url_rendering import quick_reverse
 from .rows import Moments
-
-
-def esc(value) -> str:
-    """What ``{{ value }}`` prints: localised, escaped unless already safe."""
-    return conditional_escape(localize(value))
-
-
-def _csrf(request) -> str:
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(get_token(request))}">'
 
 
 def info_html(request, ticket: Ticket, *, client_services, shares, client_filter) -> SafeString:
@@ -63,7 +54,7 @@ def info_html(request, ticket: Ticket, *, client_services, shares, client_filter
     ]
     if client_filter is None or client_filter.id != client.pk:
         action = esc(quick_reverse("staff:client_filter", (client.pk,)))
-        out.append(f'<form class="inline" method="post" action="{action}">{_csrf(request)}'
+        out.append(f'<form class="inline" method="post" action="{action}">{csrf_input(request)}'
                    f'<button class="small" type="submit">{t["filter"]}</button></form>')
     out.append("</div>")
     if client.internal_comment:
@@ -144,7 +135,7 @@ def actions_html(request, ticket: Ticket, can: dict, *, freeze_form, reassign_fo
     unlock, reassign, transfer and merge. Nothing when none is allowed."""
     if not any(can.get(action) for action in ACTIONS):
         return SafeString("")
-    csrf = _csrf(request)
+    csrf = csrf_input(request)
     number = (ticket.number,)
 
     def url(name: str) -> str:
