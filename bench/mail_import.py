@@ -1,6 +1,6 @@
 """Mail ingestion benchmark: 1,000 mails through an IMAP gateway into a fresh database.
 
-Starts a local Dovecot the way the tests do (zapros.mail.dovecot), delivers the mails into a
+Starts a local Dovecot the way the tests do (zapros.mail.tests.dovecot), delivers the mails into a
 mailbox, creates a fresh SQLite database (or uses DATABASE_URL), and times one poll of the
 gateway: fetch, parse, store the .eml, open the ticket or file the reply, mark as read.
 
@@ -46,8 +46,9 @@ def main() -> None:
 
     from zapros.accounts.models import Department, User
     from zapros.clients.models import Client
-    from zapros.mail import dovecot, polling, secrets
+    from zapros.mail import polling, secrets
     from zapros.mail.models import InboundMail, MailGateway
+    from zapros.mail.tests import dovecot
     from zapros.tickets.models import Message, Ticket
 
     server = dovecot.Dovecot().start()

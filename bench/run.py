@@ -151,7 +151,7 @@ def prepare_fixtures() -> dict:
         services.take(agent, long.number)
         for i in range(29):
             if i % 2 == 0:
-                services.respond(agent, long.number, body=f"Answer {i}", close=False,
+                services.reply(agent, long.number, body=f"Answer {i}", close=False,
                                  note="Checked the logs." if i % 6 == 0 else "")
             else:
                 services.client_reply(client, long.number, body=f"Reply {i}")

@@ -50,7 +50,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
-    "template_partials",
     # django-ninja: its bundled Swagger UI files are served by Zapros, never from a CDN.
     "ninja",
     "huey.contrib.djhuey",

@@ -6,6 +6,7 @@ staff get the staff schemas, everybody else the client schemas, field by field.
 
 from django.urls import reverse
 
+from zapros.accounts import roles
 from zapros.accounts.models import User
 from zapros.tickets import policies, selectors
 from zapros.tickets.models import Attachment, Message, Share, Ticket
@@ -14,7 +15,7 @@ from . import schemas
 
 
 def ticket_item(user: User, ticket: Ticket):
-    if policies.is_staff_viewer(user):
+    if roles.is_staff_viewer(user):
         return schemas.StaffTicketItem(**_staff_fields(ticket))
     return schemas.ClientTicketItem(**_client_fields(ticket))
 
@@ -23,7 +24,7 @@ def ticket_detail(user: User, ticket: Ticket):
     """The request with its conversation as ``user`` may see it (a fixed number of queries)."""
     conversation = _conversation(user, ticket)
     actions = sorted(str(action) for action in policies.offered_actions(user, ticket))
-    if policies.is_staff_viewer(user):
+    if roles.is_staff_viewer(user):
         client = ticket.client
         fields = _staff_fields(ticket)
         fields["client"] = schemas.ClientOut(
@@ -52,7 +53,7 @@ def ticket_detail(user: User, ticket: Ticket):
 def search_result(user: User, result) -> schemas.SearchOut:
     """A ``tickets.search.SearchResult`` in the caller's shape: clients get client hits only,
     which have no field for internal text."""
-    if policies.is_staff_viewer(user):
+    if roles.is_staff_viewer(user):
         items = [
             schemas.StaffSearchHit(
                 ticket=schemas.StaffTicketItem(**_staff_fields(hit.ticket)),
@@ -74,7 +75,7 @@ def search_result(user: User, result) -> schemas.SearchOut:
 
 
 def messages(user: User, ticket: Ticket) -> list:
-    shape = _staff_message if policies.is_staff_viewer(user) else _client_message
+    shape = _staff_message if roles.is_staff_viewer(user) else _client_message
     return [shape(m) for m in _conversation(user, ticket)]
 
 
@@ -86,7 +87,7 @@ def _conversation(user: User, ticket: Ticket) -> list[Message]:
 
 
 def message_out(user: User, message: Message):
-    if policies.is_staff_viewer(user):
+    if roles.is_staff_viewer(user):
         return _staff_message(message)
     return _client_message(message)
 

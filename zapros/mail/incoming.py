@@ -10,12 +10,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from zapros.accounts import roles
 from zapros.accounts.models import Role, User
 from zapros.clients.models import Client
 from zapros.core import clock
 from zapros.core.errors import Conflict, NotFound, ValidationFailed
+from zapros.core.validation import clean_id
 from zapros.tickets import policies
-from zapros.tickets.services.validation import clean_id
 
 from . import ingest, parsing
 from .models import InboundMail
@@ -27,7 +28,7 @@ SORTABLE = (Status.INCOMING, Status.ATTACHED, Status.DISCARDED)
 def visible_incoming(user: User) -> QuerySet[InboundMail]:
     """Mail that went to Incoming (waiting, sorted or discarded) that ``user`` may see."""
     mails = InboundMail.objects.filter(status__in=SORTABLE)
-    if not policies.is_staff_viewer(user):
+    if not roles.is_staff_viewer(user):
         return mails.none()
     if user.is_overseer:
         return mails

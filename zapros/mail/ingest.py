@@ -24,8 +24,8 @@ from zapros.clients.models import Client
 from zapros.core import clock
 from zapros.core.errors import DomainError, ValidationFailed
 from zapros.tickets import services
+from zapros.tickets.attachments import prepare_uploads
 from zapros.tickets.models import Message, Ticket
-from zapros.tickets.services.attachments import prepare_uploads
 
 from . import parsing
 from .models import InboundMail, MailGateway

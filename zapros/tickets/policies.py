@@ -8,8 +8,8 @@ invisible tickets raise the same :class:`NotFound`, so ticket numbers cannot be 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from zapros.accounts import roles
 from zapros.accounts.models import Department, User
-from zapros.clients.models import Client
 from zapros.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from . import states
@@ -61,7 +61,7 @@ def visible_templates(user: User) -> QuerySet[ResponseTemplate]:
     """Active response templates ``user`` may use: those for all staff, for their departments
     (every department for supervisors and admins) and their own personal ones; clients none."""
     templates = ResponseTemplate.objects.filter(active=True)
-    if not is_staff_viewer(user):
+    if not roles.is_staff_viewer(user):
         return templates.none()
     everyone = Q(department__isnull=True, agent__isnull=True)
     personal = Q(agent=user)
@@ -76,7 +76,7 @@ def visible_templates(user: User) -> QuerySet[ResponseTemplate]:
 def may_manage_template(user: User, department_id: int | None, agent_id: int | None) -> bool:
     """Supervisors and admins manage every response template; an agent only personal
     templates of their own."""
-    if not is_staff_viewer(user):
+    if not roles.is_staff_viewer(user):
         return False
     return user.is_overseer or (department_id is None and agent_id == user.pk)
 
@@ -84,7 +84,7 @@ def may_manage_template(user: User, department_id: int | None, agent_id: int | N
 def visible_departments(user: User) -> QuerySet[Department]:
     """Departments whose queues ``user`` works in: all for supervisors and admins, their own
     for agents, none for clients."""
-    if not is_staff_viewer(user):
+    if not roles.is_staff_viewer(user):
         return Department.objects.none()
     if user.is_overseer:
         return Department.objects.all()
@@ -127,7 +127,7 @@ def access_ticket_domain(user: User, number: int) -> tuple[Ticket, str]:
     Clients and anonymous visitors get NotFound, as for a ticket they cannot see: the
     look-ups are a staff tool. ValidationFailed when the ticket's service has no domain.
     """
-    if not is_staff_viewer(user):
+    if not roles.is_staff_viewer(user):
         raise NotFound(_("There is no request with this number."))
     ticket = access_ticket(user, number)
     domain = ticket.service.domain.strip() if ticket.service else ""
@@ -145,7 +145,7 @@ def visible_messages(user: User, ticket: Ticket) -> QuerySet[Message]:
     :func:`access_ticket`; for anyone else the check is made here.
     """
     messages = Message.objects.filter(ticket=ticket)
-    if is_staff_viewer(user):
+    if roles.is_staff_viewer(user):
         return messages
     if is_client_of(user, ticket):
         return messages.filter(visibility=Message.Visibility.PUBLIC)
@@ -164,14 +164,10 @@ def access_attachment(user: User, attachment_id: int) -> Attachment:
         .first()
     )
     if attachment is None or (
-        attachment.message.is_internal and not is_staff_viewer(user)
+        attachment.message.is_internal and not roles.is_staff_viewer(user)
     ):
         raise NotFound(_("There is no such file."))
     return attachment
-
-
-def is_staff_viewer(user: User) -> bool:
-    return user.is_authenticated and user.is_active and user.is_staff_member
 
 
 def is_client_of(user: User, ticket: Ticket) -> bool:
@@ -181,12 +177,12 @@ def is_client_of(user: User, ticket: Ticket) -> bool:
 # --- Checks before writing. Each raises; the caller already holds the ticket. ----------------
 
 def ensure_staff(user: User) -> None:
-    if not is_staff_viewer(user):
+    if not roles.is_staff_viewer(user):
         raise Forbidden(_("Only support staff can do this."))
 
 
 def ensure_overseer(user: User) -> None:
-    if not (is_staff_viewer(user) and user.is_overseer):
+    if not (roles.is_staff_viewer(user) and user.is_overseer):
         raise Forbidden(_("Only a supervisor can do this."))
 
 
@@ -232,13 +228,13 @@ def ensure_can_comment(user: User, ticket: Ticket) -> None:
 
 def ensure_can_edit_cc(user: User, ticket: Ticket) -> None:
     """Copy addresses: the client who owns the ticket, or staff who see it."""
-    if not (is_client_of(user, ticket) or is_staff_viewer(user)):
+    if not (is_client_of(user, ticket) or roles.is_staff_viewer(user)):
         raise Forbidden(_("Only the client who owns this request can do this."))
 
 
 def may_follow(user: User, ticket: Ticket) -> bool:
     """Staff follow tickets they can see; a follower who lost access gets nothing."""
-    return is_staff_viewer(user) and visible_tickets(user, single=True).filter(
+    return roles.is_staff_viewer(user) and visible_tickets(user, single=True).filter(
         pk=ticket.pk).exists()
 
 
@@ -275,7 +271,7 @@ def message_edit_refusal(user: User, message: Message) -> str | None:
     """Why ``user`` may not edit ``message``, or None when they may. Staff correct their own
     words (supervisors and admins anyone's on staff); the client's words and system lines are
     never rewritten."""
-    if not is_staff_viewer(user):
+    if not roles.is_staff_viewer(user):
         return _("Only support staff can do this.")
     if message.author_kind == Message.AuthorKind.SYSTEM:
         return _("System messages cannot be edited.")
@@ -309,7 +305,7 @@ def offered_actions(user: User, ticket: Ticket) -> frozenset[Action]:
             return frozenset()  # the conversation goes on in the ticket it was merged into
         offered |= possible & {Action.CLIENT_REPLY, Action.CLIENT_RESOLVE, Action.ARCHIVE}
         return frozenset(offered)
-    if not is_staff_viewer(user):
+    if not roles.is_staff_viewer(user):
         return frozenset()
     offered.add(Action.COMMENT)
     if ticket.holder_id is None and Action.TAKE in possible:
@@ -333,32 +329,3 @@ def offered_actions(user: User, ticket: Ticket) -> frozenset[Action]:
 
 def client_may_archive(ticket: Ticket) -> bool:
     return State(ticket.state) in states.CLOSED
-
-
-# --- Clients --------------------------------------------------------------------------------
-
-def visible_clients(user: User) -> QuerySet[Client]:
-    """Clients whose page ``user`` may open: every client for every staff member, nobody for
-    anyone else. An agent needs any client's context (to open a request for them, to answer
-    a mail); what they see of the client's *tickets* is still cut by :func:`visible_tickets`."""
-    if not is_staff_viewer(user):
-        return Client.objects.none()
-    return Client.objects.all()
-
-
-def access_client(user: User, client_id: int, *, for_update: bool = False) -> Client:
-    """The client ``client_id`` if ``user`` may see them; NotFound otherwise (clients and
-    anonymous callers alike, so that ids cannot be probed)."""
-    try:
-        client_id = int(client_id)
-    except (TypeError, ValueError):
-        client_id = 0
-    clients = visible_clients(user)
-    if for_update:
-        clients = clients.select_for_update(of=("self",))
-    client = None
-    if 0 < client_id < 2**63:
-        client = clients.select_related("user").filter(pk=client_id).first()
-    if client is None:
-        raise NotFound(_("There is no such client."))
-    return client

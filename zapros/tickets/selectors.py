@@ -9,10 +9,13 @@ from itertools import chain
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from zapros.accounts import roles
 from zapros.accounts.models import User
 from zapros.clients.models import Client
-from zapros.core import keyset, planner, precompiled
+from zapros.core import keyset
 from zapros.core.errors import NotFound
+from zapros.core.sql import planner, precompiled
+from zapros.core.validation import clean_id
 from zapros.notify.models import OutgoingMail
 
 from . import notifications, policies, states
@@ -26,7 +29,6 @@ from .models import (
     Share,
     Ticket,
 )
-from .services.validation import clean_id
 
 QUEUE_RELATED = ("client__user", "department", "assignee", "holder")
 # What a row of the queue shows, and the keys it is sorted on: the page reads these columns
@@ -170,7 +172,7 @@ def ticket_timeline(user: User, ticket: Ticket) -> list[TimelineEntry]:
         for message in messages:
             message.prefetched_files = []
     events = []
-    if policies.is_staff_viewer(user):
+    if roles.is_staff_viewer(user):
         events = list(
             Event.objects.filter(ticket=ticket, kind__in=TIMELINE_EVENTS)
             .order_by("created_at", "id")
@@ -214,7 +216,7 @@ def _people(user: User, ticket: Ticket, ids: set) -> dict[int, User]:
 def ticket_messages(user: User, ticket: Ticket) -> list[Message]:
     """Every message of ``ticket`` for staff, each with its earlier texts (``revisions``, the
     oldest first), attachments and rating; nothing for anyone else. Four queries."""
-    if not policies.is_staff_viewer(user):
+    if not roles.is_staff_viewer(user):
         return []
     return list(
         policies.visible_messages(user, ticket)
@@ -302,7 +304,7 @@ def related_tickets(ticket: Ticket) -> Related:
     )
 def copy_addresses(user: User, ticket: Ticket) -> list[CcAddress]:
     """The ticket's copy (Cc) list, for its client and for staff (one query)."""
-    if not (policies.is_client_of(user, ticket) or policies.is_staff_viewer(user)):
+    if not (policies.is_client_of(user, ticket) or roles.is_staff_viewer(user)):
         return []
     if _known_none(ticket, "has_cc"):
         return []
@@ -311,14 +313,14 @@ def copy_addresses(user: User, ticket: Ticket) -> list[CcAddress]:
 
 def followers(user: User, ticket: Ticket) -> list[Follower]:
     """Staff following the ticket, for staff only (one query)."""
-    if not policies.is_staff_viewer(user) or _known_none(ticket, "has_followers"):
+    if not roles.is_staff_viewer(user) or _known_none(ticket, "has_followers"):
         return []
     return list(Follower.objects.filter(ticket=ticket).select_related("user").order_by("id"))
 
 
 def shares(user: User, ticket: Ticket) -> list[Share]:
     """Where else the ticket is active (its transfers), for staff only (one query at most)."""
-    if not policies.is_staff_viewer(user) or _known_none(ticket, "has_shares"):
+    if not roles.is_staff_viewer(user) or _known_none(ticket, "has_shares"):
         return []
     return list(Share.objects.filter(ticket=ticket).select_related("department", "agent")
                 .order_by("id"))
@@ -326,14 +328,14 @@ def shares(user: User, ticket: Ticket) -> list[Share]:
 
 def failed_mails(user: User, ticket: Ticket) -> list:
     """Mail of the ticket that finally failed, newest first, for staff only (one query)."""
-    if not policies.is_staff_viewer(user) or _known_none(ticket, "has_failed_mail"):
+    if not roles.is_staff_viewer(user) or _known_none(ticket, "has_failed_mail"):
         return []
     return list(notifications.ticket_mails(ticket, failed_only=True)[:FAILED_MAILS_SHOWN])
 
 
 def mails(user: User, ticket: Ticket, *, limit: int = 200) -> list:
     """The newest mail of the ticket with its delivery status, for staff only (one query)."""
-    if not policies.is_staff_viewer(user):
+    if not roles.is_staff_viewer(user):
         return []
     return list(notifications.ticket_mails(ticket)[:limit])
 @dataclass(frozen=True)

@@ -4,8 +4,11 @@ from typing import Annotated
 
 from ninja import Path, Query, Router
 
+from zapros.accounts import roles
+from zapros.clients import policies as client_policies
+from zapros.clients import services as client_services
 from zapros.clients.models import CommentRevision
-from zapros.tickets import policies, selectors, services
+from zapros.tickets import selectors
 from zapros.tickets.models import Topic
 
 from .. import schemas
@@ -26,7 +29,7 @@ def list_topics(request):
     """The active topics. Staff also get where each routes and its response deadline."""
     user = request.auth
     topics = Topic.objects.filter(active=True).select_related("department")
-    if not policies.is_staff_viewer(user):
+    if not roles.is_staff_viewer(user):
         return [schemas.TopicOut(id=t.pk, name=t.name) for t in topics]
     return [
         schemas.StaffTopicOut(
@@ -41,7 +44,7 @@ def list_topics(request):
 
 
 def _client_page(user, client_id: int, before: int | None = None) -> schemas.ClientPageOut:
-    client = policies.access_client(user, client_id)
+    client = client_policies.access_client(user, client_id)
     page = selectors.client_tickets(user, client.pk, before=before, size=TICKETS_PAGE)
     revision = CommentRevision.objects.filter(client=client).select_related("author").first()
     return schemas.ClientPageOut(
@@ -81,5 +84,5 @@ def get_client(request, client_id: ClientId,
               response={200: schemas.ClientPageOut, **ERRORS, 422: ErrorOut},
               summary="Change the internal comment about a client")
 def update_client(request, payload: schemas.ClientIn, client_id: ClientId):
-    services.update_client_comment(request.auth, client_id, body=payload.internal_comment)
+    client_services.update_client_comment(request.auth, client_id, body=payload.internal_comment)
     return _client_page(request.auth, client_id)

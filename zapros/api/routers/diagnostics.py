@@ -10,7 +10,7 @@ from typing import Annotated
 
 from ninja import Field, Path, Router, Schema
 
-from zapros.tickets import services
+from zapros.tickets import diagnostics
 
 from ..schemas import MAX_ID, ErrorOut
 
@@ -68,7 +68,7 @@ def _lookup(lookup, **fields) -> dict:
 def whois(request, number: Number):
     """Asks the root whois server and follows its referrals (registry, then registrar).
     Staff only. The answer of every server is returned even when a later one failed."""
-    lookup = services.whois_lookup(request.auth, number)
+    lookup = diagnostics.whois_lookup(request.auth, number)
     result = lookup.result
     return _lookup(
         lookup, problem=result.problem, message=result.message, server=result.server,
@@ -81,7 +81,7 @@ def whois(request, number: Number):
             summary="DNS records of the request's domain")
 def dns(request, number: Number):
     """A, AAAA, MX, NS and TXT records of the domain of the request's service. Staff only."""
-    lookup = services.dns_lookup(request.auth, number)
+    lookup = diagnostics.dns_lookup(request.auth, number)
     result = lookup.result
     return _lookup(
         lookup, nameservers=list(result.nameservers),

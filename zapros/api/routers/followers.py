@@ -10,6 +10,7 @@ from typing import Annotated
 
 from ninja import Field, Path, Router, Schema, Status
 
+from zapros.accounts import roles
 from zapros.tickets import policies, selectors, services
 
 from ..schemas import MAX_ID, ErrorOut, PersonOut
@@ -68,7 +69,7 @@ def _followers(user, number: int) -> FollowersOut:
 def _copies(user, number: int) -> list:
     ticket = policies.access_ticket(user, number)
     addresses = selectors.copy_addresses(user, ticket)
-    if not policies.is_staff_viewer(user):
+    if not roles.is_staff_viewer(user):
         return [ClientCcOut(email=cc.email) for cc in addresses]
     return [
         StaffCcOut(email=cc.email, created=cc.created_at,

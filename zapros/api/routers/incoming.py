@@ -9,10 +9,10 @@ from typing import Annotated
 
 from ninja import Field, Path, Query, Router, Schema
 
+from zapros.accounts import roles
 from zapros.core.errors import NotFound
 from zapros.mail import incoming
 from zapros.mail.models import InboundMail
-from zapros.tickets import policies
 
 from ..schemas import MAX_ID, DepartmentOut, ErrorOut, Id
 
@@ -68,7 +68,7 @@ class TicketNumberIn(Schema):
 
 
 def _staff(user):
-    if not policies.is_staff_viewer(user):
+    if not roles.is_staff_viewer(user):
         raise NotFound()
 
 

@@ -2,7 +2,8 @@
 
 from ninja import Query, Router
 
-from zapros.tickets import policies, search, selectors
+from zapros.accounts import roles
+from zapros.tickets import search, selectors
 
 from .. import present, schemas
 from ..schemas import ErrorOut
@@ -19,7 +20,7 @@ def search_tickets(request, filters: Query[schemas.SearchFilters]):
     included, narrowed by the queue's filters."""
     user = request.auth
     queue_filters = None
-    if policies.is_staff_viewer(user):
+    if roles.is_staff_viewer(user):
         queue_filters = selectors.QueueFilters(
             department=filters.department, status=filters.status,
             assignee=filters.assignee, client=filters.client, needs_reply=filters.needs_reply,

@@ -11,6 +11,7 @@ from django.conf import settings
 from ninja import File, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
+from zapros.accounts import roles
 from zapros.core.errors import ValidationFailed
 from zapros.tickets import policies, selectors, services
 from zapros.tickets.files import attachment_response
@@ -43,7 +44,7 @@ def list_tickets(request, filters: Query[schemas.TicketFilters]):
     more."""
     user = request.auth
     limit = filters.limit or settings.ZAPROS_QUEUE_PAGE_SIZE
-    if policies.is_staff_viewer(user):
+    if roles.is_staff_viewer(user):
         rows, next_cursor = paging.staff_page(user, selectors.QueueFilters(
             department=filters.department,
             status=filters.status,
@@ -128,7 +129,7 @@ def post_message(
         message = services.client_reply(user, number, body=payload.body, files=files,
                                         channel=API)
     else:
-        message = services.respond(user, number, body=payload.body, close=payload.close,
+        message = services.reply(user, number, body=payload.body, close=payload.close,
                                    note=payload.note, files=files, channel=API)
     return Status(201, present.message_out(user, message))
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from zapros.clients import services as client_services
 from zapros.clients.models import Client, CommentRevision
 from zapros.core import clock
 from zapros.tickets import services
@@ -22,7 +23,7 @@ def patch_json(client, url, data):
 def test_client_data_access_matrix(cast, api_as, role):
     tech = cast.open(subject="Tech")
     billing = cast.open(subject="Billing", department=cast.billing)
-    services.update_client_comment(cast.admin, cast.alice.pk, body="Pays late")
+    client_services.update_client_comment(cast.admin, cast.alice.pk, body="Pays late")
     response = api_as(getattr(cast, role)).get(f"/api/v1/clients/{cast.alice.pk}")
     if role in {"alice", "bob"}:
         assert response.status_code == 404
@@ -161,7 +162,7 @@ def test_bad_freezes_are_refused_and_nothing_changes(cast, api_as, payload, stat
 def test_freezing_an_answered_ticket_is_a_conflict(cast, api_as):
     ticket = cast.open()
     services.take(cast.john, ticket.number)
-    services.respond(cast.john, ticket.number, body="Done", close=True)
+    services.reply(cast.john, ticket.number, body="Done", close=True)
     before = snapshot()
     response = post_json(api_as(cast.john), f"/api/v1/tickets/{ticket.number}/freeze",
                          {"resume_on": (clock.today_in("UTC") + timedelta(days=3)).isoformat()})

@@ -121,6 +121,6 @@ def test_a_constant_number_of_queries(cast, api_as, network, kind,
         ticket = cast.open(service_id=cast.alice_hosting.pk)
         services.take(cast.john, ticket.number)
         for i in range(size):
-            services.respond(cast.john, ticket.number, body=f"Answer {i}", close=False)
+            services.reply(cast.john, ticket.number, body=f"Answer {i}", close=False)
         with django_assert_max_num_queries(5):
             assert john.get(path(ticket, kind)).status_code == 200

@@ -118,7 +118,7 @@ def test_mail_delivery_matrix(cast, api_as, smtp_server, django_capture_on_commi
     services.take(cast.john, ticket.number)
     smtp_server.refuse_everyone = "550 Mailbox unavailable"
     with django_capture_on_commit_callbacks(execute=True):
-        services.respond(cast.john, ticket.number, body="Answer", close=False)
+        services.reply(cast.john, ticket.number, body="Answer", close=False)
     smtp_server.refuse_everyone = ""
     mail = OutgoingMail.objects.get()
     api = caller(cast, api_as, who)
@@ -154,7 +154,7 @@ def test_mail_list_runs_a_constant_number_of_queries(cast, api_as, smtp_server,
     def reply(count):
         for i in range(count):
             services.add_cc(cast.alice, ticket.number, f"c{count}-{i}@example.com")
-            services.respond(cast.john, ticket.number, body="Answer", close=False)
+            services.reply(cast.john, ticket.number, body="Answer", close=False)
 
     reply(1)
     counts = {}

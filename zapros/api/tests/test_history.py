@@ -35,7 +35,7 @@ def conversation(cast, department=None):
     else:
         ticket, agent = cast.staff_ticket(department, body="My site is down"), cast.supervisor
     services.take(agent, ticket.number)
-    answer = services.respond(agent, ticket.number, body="Restartd it", close=False)
+    answer = services.reply(agent, ticket.number, body="Restartd it", close=False)
     note = services.comment(agent, ticket.number, body="Disk was full")
     later = services.client_reply(cast.alice, ticket.number, body="And my invoice?")
     return ticket, answer, note, later
@@ -192,7 +192,7 @@ def test_split_of_an_invisible_ticket_is_a_404(cast, api_as):
 def duplicates(cast):
     original = cast.open(subject="Site down", body="My site is down")
     services.take(cast.john, original.number)
-    services.respond(cast.john, original.number, body="Restarted", close=True)
+    services.reply(cast.john, original.number, body="Restarted", close=True)
     duplicate = cast.open(subject="Still down", body="Still down!")
     return original, duplicate
 

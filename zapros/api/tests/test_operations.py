@@ -205,7 +205,7 @@ def test_answering_a_request_someone_else_holds_is_refused(cast, api_as):
 
 def test_a_client_reply_reopens_an_answered_request(cast, api_as):
     ticket = held(cast, cast.open())
-    services.respond(cast.john, ticket.number, body="Fixed", close=True)
+    services.reply(cast.john, ticket.number, body="Fixed", close=True)
 
     response = post_json(api_as(cast.alice), f"/api/v1/tickets/{ticket.number}/messages",
                          {"body": "Still broken"})
@@ -253,7 +253,7 @@ def test_archiving_an_open_request_is_refused_with_the_reason(cast, api_as):
 
 def test_a_client_archives_an_answered_request(cast, api_as):
     ticket = held(cast, cast.open())
-    services.respond(cast.john, ticket.number, body="Fixed", close=True)
+    services.reply(cast.john, ticket.number, body="Fixed", close=True)
     client = api_as(cast.alice)
 
     response = client.post(f"/api/v1/tickets/{ticket.number}/archive")
@@ -359,7 +359,7 @@ def test_reassigning_to_someone_outside_the_department_is_refused(cast, api_as):
 
 def test_a_client_rates_an_answer(cast, api_as):
     ticket = held(cast, cast.open())
-    answer = services.respond(cast.john, ticket.number, body="Fixed", close=True)
+    answer = services.reply(cast.john, ticket.number, body="Fixed", close=True)
     client = api_as(cast.alice)
 
     response = post_json(client, f"/api/v1/tickets/{ticket.number}/messages/{answer.pk}/rating",
@@ -387,7 +387,7 @@ def test_only_answers_from_support_can_be_rated(cast, api_as):
 
 def test_staff_cannot_rate(cast, api_as):
     ticket = held(cast, cast.open())
-    answer = services.respond(cast.john, ticket.number, body="Fixed", close=True)
+    answer = services.reply(cast.john, ticket.number, body="Fixed", close=True)
     before = snapshot()
 
     response = post_json(api_as(cast.john),
@@ -400,7 +400,7 @@ def test_staff_cannot_rate(cast, api_as):
 
 def test_a_rating_must_be_good_or_bad(cast, api_as):
     ticket = held(cast, cast.open())
-    answer = services.respond(cast.john, ticket.number, body="Fixed", close=True)
+    answer = services.reply(cast.john, ticket.number, body="Fixed", close=True)
     before = snapshot()
 
     response = post_json(api_as(cast.alice),

@@ -71,7 +71,7 @@ def test_the_detail_runs_a_constant_number_of_queries(cast, api_as,
     john = api_as(cast.john)
     for size in (2, 20):
         while ticket.messages.count() < size:
-            services.respond(cast.john, ticket.number, body="More", close=False, note="Note",
+            services.reply(cast.john, ticket.number, body="More", close=False, note="Note",
                              files=[("a.txt", b"text")])
         with django_assert_max_num_queries(9):
             detail = john.get(f"/api/v1/tickets/{ticket.number}").json()
@@ -106,7 +106,7 @@ def test_staff_filter_the_queue_like_the_workspace(cast, api_as):
     waiting = cast.open(subject="Waiting")
     answered = cast.open(subject="Answered")
     services.take(cast.john, answered.number)
-    services.respond(cast.john, answered.number, body="Done", close=True)
+    services.reply(cast.john, answered.number, body="Done", close=True)
     john = api_as(cast.john)
 
     def numbers(**filters):
@@ -136,7 +136,7 @@ def test_staff_pages_follow_the_queue_order_and_refuse_an_altered_cursor(cast, a
     waiting = [cast.open(subject=f"Waiting {i}").number for i in range(3)]
     answered = cast.open(subject="Answered")
     services.take(cast.john, answered.number)
-    services.respond(cast.john, answered.number, body="Done", close=True)
+    services.reply(cast.john, answered.number, body="Done", close=True)
     john = api_as(cast.john)
 
     seen, cursor = [], None

@@ -21,7 +21,7 @@ def worked_ticket(cast):
     services.save_parameters(cast.john, ticket.number, title=STAFF_TITLE)
     services.comment(cast.john, ticket.number, body=INTERNAL_NOTE,
                      files=[("internal.txt", b"staff eyes only")])
-    services.respond(cast.john, ticket.number, body="We are on it", close=True,
+    services.reply(cast.john, ticket.number, body="We are on it", close=True,
                      note=INTERNAL_ON_CLOSE)
     return ticket
 
@@ -132,7 +132,7 @@ def test_gary_sees_sales_requests(cast, api_as):
 def test_reading_a_request_marks_the_answer_seen_for_the_client(cast, api_as):
     ticket = cast.open()
     services.take(cast.john, ticket.number)
-    services.respond(cast.john, ticket.number, body="Done", close=True)
+    services.reply(cast.john, ticket.number, body="Done", close=True)
     client = api_as(cast.alice)
 
     listed = client.get("/api/v1/tickets").json()["items"][0]
@@ -146,7 +146,7 @@ def test_reading_a_request_marks_the_answer_seen_for_the_client(cast, api_as):
 def test_staff_reading_a_request_does_not_mark_it_seen(cast, api_as):
     ticket = cast.open()
     services.take(cast.john, ticket.number)
-    services.respond(cast.john, ticket.number, body="Done", close=True)
+    services.reply(cast.john, ticket.number, body="Done", close=True)
 
     api_as(cast.john).get(f"/api/v1/tickets/{ticket.number}")
 

@@ -128,7 +128,7 @@ def test_generated_tickets_go_on_through_the_services():
     agent = User.objects.get(email="agent1@bench.zapros.test")
     fresh = Ticket.objects.filter(state=State.NEW, department__members=agent).first()
     services.take(agent, fresh.number)
-    services.respond(agent, fresh.number, body="On it", close=True)
+    services.reply(agent, fresh.number, body="On it", close=True)
     assert Ticket.objects.get(pk=fresh.pk).state == State.ANSWERED
 
     answered = Ticket.objects.filter(state=State.ANSWERED, holder__isnull=False).first()

@@ -1,6 +1,6 @@
 """Fixtures of the mail channel: a gateway on the reference cast, and a real Dovecot.
 
-Dovecot runs once per test session (see ``zapros.mail.dovecot``); each test gets mailboxes of
+Dovecot runs once per test session (see ``zapros.mail.tests.dovecot``); each test gets mailboxes of
 its own. Without Dovecot the tests that need it are skipped, unless ZAPROS_REQUIRE_MAIL=1
 (CI), which makes them fail instead.
 """
@@ -10,8 +10,9 @@ import os
 import pytest
 from cryptography.fernet import Fernet
 
-from zapros.mail import dovecot, secrets
+from zapros.mail import secrets
 from zapros.mail.models import MailGateway
+from zapros.mail.tests import dovecot
 
 from .corpus import GATEWAY
 

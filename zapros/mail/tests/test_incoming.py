@@ -116,7 +116,7 @@ def test_append_adds_the_mail_as_the_clients_message_and_reopens(cast, gateway):
 
     ticket = cast.open()
     services.take(cast.john, ticket.number)
-    services.respond(cast.john, ticket.number, body="Done", close=True)
+    services.reply(cast.john, ticket.number, body="Done", close=True)
     mail = waiting(gateway, body="It broke again")
     incoming.append_to_ticket(cast.john, mail.pk, number=ticket.number)
     message = cast.refresh(ticket).messages.order_by("-id").first()

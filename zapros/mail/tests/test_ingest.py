@@ -115,7 +115,7 @@ def test_a_header_naming_another_clients_mail_opens_a_new_ticket(cast, gateway):
 def test_a_reply_reopens_an_answered_ticket(cast, gateway):
     ticket = cast.open()
     services.take(cast.john, ticket.number)
-    services.respond(cast.john, ticket.number, body="Fixed", close=True)
+    services.reply(cast.john, ticket.number, body="Fixed", close=True)
     services.unlock(cast.supervisor, ticket.number)
     assert cast.refresh(ticket).state == State.ANSWERED
     raw = plain("Broken again", subject=f"Re: [#{ticket.number}] Site is down")
@@ -126,7 +126,7 @@ def test_a_reply_reopens_an_answered_ticket(cast, gateway):
 def test_a_reply_into_an_archived_ticket_reopens_it(cast, gateway):
     ticket = cast.open()
     services.take(cast.john, ticket.number)
-    services.respond(cast.john, ticket.number, body="Fixed", close=True)
+    services.reply(cast.john, ticket.number, body="Fixed", close=True)
     services.archive(cast.alice, ticket.number)
     raw = plain("Again", subject=f"[#{ticket.number}]")
     assert ingest.receive(gateway, raw) == "reply"

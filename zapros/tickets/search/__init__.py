@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.safestring import SafeString
 
+from zapros.accounts import roles
 from zapros.accounts.models import Role, User
 from zapros.clients.models import Client
 from zapros.core.errors import NotFound
@@ -130,7 +131,7 @@ def search(user: User, query: str, filters: selectors.QueueFilters | None = None
     query = clean_query(query)
     if not query:
         return SearchResult(query, Kind.EMPTY)
-    staff = policies.is_staff_viewer(user)
+    staff = roles.is_staff_viewer(user)
     if not (staff or (user.is_authenticated and user.is_client)):
         return SearchResult(query, Kind.EMPTY)
 

@@ -6,10 +6,9 @@ from django.db import transaction
 
 from zapros.core import clock
 
-from .. import states
+from .. import states, writes
 from ..models import Event, Ticket
 from ..states import Action
-from . import records
 
 
 def archive_inactive(*, after: timedelta, batch: int = 500) -> int:
@@ -35,9 +34,9 @@ def archive_inactive(*, after: timedelta, batch: int = 500) -> int:
             )
             if ticket is None:
                 continue
-            old, new = records.move(ticket, Action.ARCHIVE)
-            records.save(ticket)
-            records.record_event(
+            old, new = writes.move(ticket, Action.ARCHIVE)
+            writes.save(ticket)
+            writes.record_event(
                 ticket, None, Event.Kind.ARCHIVED, clock.now(), automatic=True,
                 **{"from": old, "to": new},
             )
@@ -68,12 +67,12 @@ def resume_due(*, batch: int = 500) -> int:
             if ticket is None:
                 continue
             resume_on = ticket.resume_on
-            old, new = records.move(ticket, Action.RESUME)
+            old, new = writes.move(ticket, Action.RESUME)
             if ticket.holder_id is None:
-                _old, new = records.move(ticket, Action.UNLOCK)
+                _old, new = writes.move(ticket, Action.UNLOCK)
             ticket.updated_at = clock.now()
-            records.save(ticket)
-            records.record_event(
+            writes.save(ticket)
+            writes.record_event(
                 ticket, None, Event.Kind.RESUMED, ticket.updated_at, automatic=True,
                 resume_on=resume_on.isoformat() if resume_on else None,
                 **{"from": old, "to": new},

@@ -6,8 +6,10 @@ from zapros.accounts.models import Department, User
 from zapros.clients.models import Client, Service
 from zapros.core import clock
 from zapros.core.errors import Forbidden, ValidationFailed
+from zapros.core.sql import rows
+from zapros.core.validation import clean_choice, clean_id
 
-from .. import search
+from .. import attachments, search, writes
 from ..models import (
     CLIENT_TICKET_TYPES,
     Event,
@@ -17,9 +19,8 @@ from ..models import (
     TicketType,
     Topic,
 )
-from . import attachments, records, rows
-from .numbering import insert_numbered
-from .validation import SUBJECT_MAX, clean_body, clean_choice, clean_id, clean_subject
+from ..numbering import insert_numbered
+from ..validation import SUBJECT_MAX, clean_body, clean_subject
 
 
 def staff_title(subject: str, topic: Topic | None, service: Service | None) -> str:
@@ -155,25 +156,25 @@ def insert_ticket(ticket: Ticket, actor: User, *, body: str, channel: str, uploa
     """
     at = ticket.created_at
     with attachments.files_written() as written, transaction.atomic():
-        records.follow_conversation(
+        writes.follow_conversation(
             ticket, author_kind=Message.AuthorKind.CLIENT,
             visibility=Message.Visibility.PUBLIC, at=at,
         )
-        records.refresh_flags(ticket)
+        writes.refresh_flags(ticket)
         insert_numbered(ticket)
-        messages = [records.new_message(
+        messages = [writes.new_message(
             ticket, author=ticket.client.user, author_kind=Message.AuthorKind.CLIENT,
             body=body, at=at, channel=channel, email_message_id=email_message_id, html=html,
         )]
         messages += [
-            records.new_message(
+            writes.new_message(
                 ticket, author=None, author_kind=Message.AuthorKind.SYSTEM, body=str(note),
                 at=at, visibility=Message.Visibility.INTERNAL, channel=channel,
             )
             for note in notes
         ]
         rows.insert(
-            *messages, records.new_event(ticket, actor, Event.Kind.CREATED, at, channel=channel),
+            *messages, writes.new_event(ticket, actor, Event.Kind.CREATED, at, channel=channel),
             also=search.new_ticket_statements(ticket, messages),
         )
         if uploads:

@@ -6,12 +6,12 @@ from django.utils.translation import gettext as _
 from zapros.accounts.models import User
 from zapros.core import clock
 from zapros.core.errors import NotFound
+from zapros.core.validation import clean_id
 
-from .. import policies, search, states
+from .. import policies, search, states, writes
 from ..models import Event, Message, MessageRevision
 from ..states import Action
-from . import records
-from .validation import clean_body, clean_id
+from ..validation import clean_body
 
 
 def edit_message(actor: User, number: int, message_id: int, *, body: str) -> Message:
@@ -46,6 +46,6 @@ def edit_message(actor: User, number: int, message_id: int, *, body: str) -> Mes
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
         search.index_ticket(ticket.pk)
-        records.record_event(ticket, actor, Event.Kind.MESSAGE_EDITED, now,
+        writes.record_event(ticket, actor, Event.Kind.MESSAGE_EDITED, now,
                              message=message.pk, revision=revision.pk)
     return message

@@ -9,17 +9,18 @@ the event names the agent.
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from zapros.accounts import roles
 from zapros.accounts.models import User
 from zapros.core import clock
 from zapros.core.errors import Forbidden, ValidationFailed
 from zapros.core.html import sanitise
+from zapros.core.validation import clean_id
 
-from .. import notifications, policies, search
+from .. import attachments, notifications, policies, search, writes
 from ..models import Event, Message, Ticket
 from ..states import Action
-from . import attachments, records
+from ..validation import BODY_MAX, SUBJECT_MAX
 from .creation import client_and_department, insert_ticket
-from .validation import BODY_MAX, SUBJECT_MAX, clean_id
 
 EMAIL = Message.Channel.EMAIL
 
@@ -97,21 +98,21 @@ def reply_from_email(
             # A mail answering a merged request belongs to the request it was merged into
             # (merging re-points older merges, so there is one hop at most).
             ticket = policies.access_ticket(actor, ticket.merged_into.number, for_update=True)
-        if not policies.is_staff_viewer(actor):
+        if not roles.is_staff_viewer(actor):
             policies.ensure_client_owner(actor, ticket)
         client_user = User.objects.get(pk=ticket.client_id)
         now = clock.now()
-        old, new = records.move(ticket, Action.CLIENT_REPLY)
-        message = records.post_message(
+        old, new = writes.move(ticket, Action.CLIENT_REPLY)
+        message = writes.post_message(
             ticket, author=client_user, author_kind=Message.AuthorKind.CLIENT, body=body,
             at=now, channel=EMAIL, uploads=uploads, written=written,
             email_message_id=email_message_id[:255], html=_html(html),
         )
         _notes(ticket, notes, now)
         notifications.message_posted(message, actor)
-        records.save(ticket)
+        writes.save(ticket)
         search.index_ticket(ticket.pk)
-        records.record_event(
+        writes.record_event(
             ticket, actor, Event.Kind.REOPENED if old != new else Event.Kind.CLIENT_REPLIED,
             now, message=message.pk, channel=EMAIL, **{"from": old, "to": new},
         )
@@ -135,7 +136,7 @@ def _body(body: str) -> str:
 
 def _notes(ticket: Ticket, notes, at) -> None:
     for note in notes:
-        records.post_message(
+        writes.post_message(
             ticket, author=None, author_kind=Message.AuthorKind.SYSTEM, body=str(note), at=at,
             visibility=Message.Visibility.INTERNAL, channel=EMAIL,
         )

@@ -14,9 +14,8 @@ from zapros.core.errors import Conflict, NotFound, ValidationFailed
 from zapros.notify import outbox
 from zapros.notify.models import OutgoingMail
 
-from .. import notifications, policies
+from .. import notifications, policies, writes
 from ..models import CcAddress, Event, Follower, Ticket
-from . import records
 
 EMAIL_MAX = 254
 
@@ -34,7 +33,7 @@ def follow(actor: User, number: int) -> Ticket:
             raise Conflict(_("You already follow this request."))
         now = clock.now()
         Follower.objects.create(ticket=ticket, user=actor, created_at=now)
-        records.record_event(ticket, actor, Event.Kind.FOLLOWED, now)
+        writes.record_event(ticket, actor, Event.Kind.FOLLOWED, now)
     return ticket
 
 
@@ -46,7 +45,7 @@ def unfollow(actor: User, number: int) -> Ticket:
         deleted, _rows = Follower.objects.filter(ticket=ticket, user=actor).delete()
         if not deleted:
             raise Conflict(_("You do not follow this request."))
-        records.record_event(ticket, actor, Event.Kind.UNFOLLOWED, clock.now())
+        writes.record_event(ticket, actor, Event.Kind.UNFOLLOWED, clock.now())
     return ticket
 
 
@@ -92,7 +91,7 @@ def add_cc(actor: User, number: int, email: str) -> CcAddress:
         now = clock.now()
         cc = CcAddress.objects.create(ticket=ticket, email=email, added_by=actor,
                                       created_at=now)
-        records.record_event(ticket, actor, Event.Kind.CC_ADDED, now, email=email)
+        writes.record_event(ticket, actor, Event.Kind.CC_ADDED, now, email=email)
     return cc
 
 
@@ -106,7 +105,7 @@ def remove_cc(actor: User, number: int, email: str) -> Ticket:
         deleted, _rows = CcAddress.objects.filter(ticket=ticket, email=email).delete()
         if not deleted:
             raise ValidationFailed(_("This address is not in copy."), field="email")
-        records.record_event(ticket, actor, Event.Kind.CC_REMOVED, clock.now(), email=email)
+        writes.record_event(ticket, actor, Event.Kind.CC_REMOVED, clock.now(), email=email)
     return ticket
 
 
@@ -138,6 +137,6 @@ def retry_mail(actor: User, number: int, mail_id: int) -> OutgoingMail:
         if mail is None:
             raise NotFound(_("There is no such mail."))
         outbox.retry(mail)
-        records.record_event(ticket, actor, Event.Kind.MAIL_RETRIED, clock.now(),
+        writes.record_event(ticket, actor, Event.Kind.MAIL_RETRIED, clock.now(),
                              mail=mail.pk, to=mail.recipients)
     return mail

@@ -6,12 +6,11 @@ from django.utils.translation import gettext as _
 from zapros.accounts.models import User
 from zapros.core import clock
 from zapros.core.errors import Conflict, ValidationFailed
+from zapros.core.validation import clean_id
 
-from .. import policies, states
+from .. import policies, states, writes
 from ..models import Event, Ticket
 from ..states import Action
-from . import records
-from .validation import clean_id
 
 TAKEABLE = [state for (state, action) in states.TRANSITIONS if action == Action.TAKE]
 
@@ -41,9 +40,9 @@ def take(actor: User, number: int) -> Ticket:
             if ticket.holder_id is not None:
                 raise Conflict(policies.held_by_message(ticket))
             states.next_state(ticket.state, Action.TAKE)  # raises the state's refusal
-        records.refresh_flags(ticket)
+        writes.refresh_flags(ticket)
         ticket.save(update_fields=["needs_reply", "reply_due_at"])
-        records.record_event(
+        writes.record_event(
             ticket, actor, Event.Kind.TAKEN, now, **{"from": old, "to": ticket.state}
         )
     return ticket
@@ -57,12 +56,12 @@ def unlock(actor: User, number: int) -> Ticket:
         if ticket.holder_id is None:
             raise Conflict(_("This request is not held by anyone."))
         previous = ticket.holder_id
-        old, new = records.move(ticket, Action.UNLOCK)
+        old, new = writes.move(ticket, Action.UNLOCK)
         ticket.holder = None
         ticket.held_at = None
         ticket.updated_at = clock.now()
-        records.save(ticket)
-        records.record_event(
+        writes.save(ticket)
+        writes.record_event(
             ticket, actor, Event.Kind.UNLOCKED, ticket.updated_at,
             previous_holder=previous, **{"from": old, "to": new},
         )
@@ -82,12 +81,12 @@ def reassign(actor: User, number: int, agent_id: int) -> Ticket:
         ticket = policies.access_ticket(actor, number, for_update=True)
         policies.ensure_can_reassign_to(ticket, agent)
         previous = ticket.holder_id
-        old, new = records.move(ticket, Action.REASSIGN, held=True)
+        old, new = writes.move(ticket, Action.REASSIGN, held=True)
         now = clock.now()
         ticket.holder = ticket.assignee = agent
         ticket.held_at = ticket.updated_at = now
-        records.save(ticket)
-        records.record_event(
+        writes.save(ticket)
+        writes.record_event(
             ticket, actor, Event.Kind.REASSIGNED, now,
             previous_holder=previous, agent=agent.pk, agent_name=agent.display_name,
             **{"from": old, "to": new},

@@ -9,15 +9,15 @@ from zapros.accounts.models import User
 from zapros.clients.models import Service
 from zapros.core import clock
 from zapros.core.errors import ValidationFailed
+from zapros.core.validation import clean_choice, clean_id
 
-from .. import notifications, policies, search
+from .. import attachments, notifications, policies, search, writes
 from ..models import Event, Message, Priority, Rating, Ticket, TicketType, Topic
 from ..states import Action
-from . import attachments, records
-from .validation import clean_body, clean_choice, clean_id, clean_subject
+from ..validation import clean_body, clean_subject
 
 
-def respond(
+def reply(
     actor: User,
     number: int,
     *,
@@ -44,24 +44,24 @@ def respond(
         ticket = policies.access_ticket(actor, number, for_update=True)
         policies.ensure_can_act_on_held(actor, ticket, action)
         now = clock.now()
-        message = records.post_message(
+        message = writes.post_message(
             ticket, author=actor, author_kind=Message.AuthorKind.STAFF, body=body, at=now,
             channel=channel, uploads=uploads, written=written,
             email_message_id=notifications.new_message_id(ticket),
         )
         notifications.message_posted(message, actor)
         if note:
-            internal = records.post_message(
+            internal = writes.post_message(
                 ticket, author=actor, author_kind=Message.AuthorKind.STAFF, body=note, at=now,
                 visibility=Message.Visibility.INTERNAL, channel=channel,
             )
             notifications.message_posted(internal, actor)
-        old, new = records.move(ticket, action)
+        old, new = writes.move(ticket, action)
         if ticket.assignee_id is None:
             ticket.assignee = actor
-        records.save(ticket)
+        writes.save(ticket)
         search.index_ticket(ticket.pk)
-        records.record_event(
+        writes.record_event(
             ticket, actor, Event.Kind.CLOSED if close else Event.Kind.REPLIED, now,
             message=message.pk, **{"from": old, "to": new},
         )
@@ -79,15 +79,15 @@ def comment(actor: User, number: int, *, body: str, files=(),
         ticket = policies.access_ticket(actor, number, for_update=True)
         policies.ensure_can_comment(actor, ticket)
         now = clock.now()
-        message = records.post_message(
+        message = writes.post_message(
             ticket, author=actor, author_kind=Message.AuthorKind.STAFF, body=body, at=now,
             visibility=Message.Visibility.INTERNAL, channel=channel, uploads=uploads,
             written=written,
         )
         notifications.message_posted(message, actor)
-        records.save(ticket)
+        writes.save(ticket)
         search.index_ticket(ticket.pk)
-        records.record_event(ticket, actor, Event.Kind.COMMENTED, now, message=message.pk)
+        writes.record_event(ticket, actor, Event.Kind.COMMENTED, now, message=message.pk)
     return message
 
 
@@ -120,10 +120,10 @@ def save_parameters(actor: User, number: int, **changes) -> Ticket:
             if "topic" in diff and ticket.needs_reply and ticket.reply_due_at is not None:
                 _apply_topic_deadline(ticket, old_topic_id=diff["topic"][0])
             ticket.updated_at = now
-            records.save(ticket)
+            writes.save(ticket)
             if diff.keys() & {"subject", "title"}:
                 search.index_ticket(ticket.pk)
-            records.record_event(ticket, actor, Event.Kind.PARAMETERS, now, changes=diff)
+            writes.record_event(ticket, actor, Event.Kind.PARAMETERS, now, changes=diff)
     return ticket
 
 
@@ -133,7 +133,7 @@ def _apply_topic_deadline(ticket: Ticket, *, old_topic_id: int | None) -> None:
     old_topic = Topic.objects.filter(pk=old_topic_id).first() if old_topic_id else None
     old = (old_topic.response_deadline if old_topic and old_topic.response_deadline
            else ticket.department.response_deadline)
-    ticket.reply_due_at = ticket.reply_due_at - old + records.response_deadline(ticket)
+    ticket.reply_due_at = ticket.reply_due_at - old + writes.response_deadline(ticket)
 
 
 def _clean_parameters(ticket: Ticket, changes: dict) -> dict:
@@ -180,10 +180,10 @@ def _staff_move(actor: User, number: int, action: Action, kind: str, **data) -> 
     with transaction.atomic():
         ticket = policies.access_ticket(actor, number, for_update=True)
         policies.ensure_can_act_on_held(actor, ticket, action)
-        old, new = records.move(ticket, action)
+        old, new = writes.move(ticket, action)
         ticket.updated_at = clock.now()
-        records.save(ticket)
-        records.record_event(
+        writes.save(ticket)
+        writes.record_event(
             ticket, actor, kind, ticket.updated_at, **data, **{"from": old, "to": new}
         )
     return ticket
@@ -216,13 +216,13 @@ def freeze(actor: User, number: int, *, reason: str = "", resume_on: date | None
     with transaction.atomic():
         ticket = policies.access_ticket(actor, number, for_update=True)
         policies.ensure_can_act_on_held(actor, ticket, Action.FREEZE)
-        old, new = records.move(ticket, Action.FREEZE)
+        old, new = writes.move(ticket, Action.FREEZE)
         ticket.hold_reason = reason
         ticket.resume_on = resume_on
         ticket.resume_at = clock.start_of(resume_on, actor.timezone) if resume_on else None
         ticket.updated_at = clock.now()
-        records.save(ticket)
-        records.record_event(
+        writes.save(ticket)
+        writes.record_event(
             ticket, actor, Event.Kind.FROZEN, ticket.updated_at, reason=reason,
             resume_on=resume_on.isoformat() if resume_on else None,
             **{"from": old, "to": new},
@@ -249,10 +249,10 @@ def archive(actor: User, number: int) -> Ticket:
         ticket = policies.access_ticket(actor, number, for_update=True)
         if not policies.is_client_of(actor, ticket):
             policies.ensure_holder(actor, ticket)
-        old, new = records.move(ticket, Action.ARCHIVE)
+        old, new = writes.move(ticket, Action.ARCHIVE)
         ticket.updated_at = clock.now()
-        records.save(ticket)
-        records.record_event(
+        writes.save(ticket)
+        writes.record_event(
             ticket, actor, Event.Kind.ARCHIVED, ticket.updated_at, **{"from": old, "to": new}
         )
     return ticket
@@ -270,15 +270,15 @@ def client_reply(actor: User, number: int, *, body: str, files=(),
         policies.ensure_client_owner(actor, ticket)
         policies.ensure_not_merged(ticket)
         now = clock.now()
-        old, new = records.move(ticket, Action.CLIENT_REPLY)
-        message = records.post_message(
+        old, new = writes.move(ticket, Action.CLIENT_REPLY)
+        message = writes.post_message(
             ticket, author=actor, author_kind=Message.AuthorKind.CLIENT, body=body, at=now,
             channel=channel, uploads=uploads, written=written, email_message_id=email_message_id,
         )
         notifications.message_posted(message, actor)
-        records.save(ticket)
+        writes.save(ticket)
         search.index_ticket(ticket.pk)
-        records.record_event(
+        writes.record_event(
             ticket, actor, Event.Kind.REOPENED if old != new else Event.Kind.CLIENT_REPLIED,
             now, message=message.pk, **{"from": old, "to": new},
         )
@@ -290,10 +290,10 @@ def client_resolve(actor: User, number: int) -> Ticket:
     with transaction.atomic():
         ticket = policies.access_ticket(actor, number, for_update=True)
         policies.ensure_client_owner(actor, ticket)
-        old, new = records.move(ticket, Action.CLIENT_RESOLVE)
+        old, new = writes.move(ticket, Action.CLIENT_RESOLVE)
         ticket.updated_at = clock.now()
-        records.save(ticket)
-        records.record_event(
+        writes.save(ticket)
+        writes.record_event(
             ticket, actor, Event.Kind.RESOLVED, ticket.updated_at, **{"from": old, "to": new}
         )
     return ticket
@@ -330,6 +330,6 @@ def rate(actor: User, number: int, *, message_id: int, value: str, comment: str 
             create_defaults={"ticket": ticket, "value": value, "comment": comment,
                              "created_at": now, "updated_at": now},
         )
-        records.record_event(ticket, actor, Event.Kind.RATED, now, message=message.pk,
+        writes.record_event(ticket, actor, Event.Kind.RATED, now, message=message.pk,
                              value=value)
     return rating

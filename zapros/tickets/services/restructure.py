@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 from zapros.accounts.models import User
 from zapros.core import clock
 from zapros.core.errors import Conflict, NotFound, ValidationFailed
+from zapros.core.validation import clean_id
 
-from .. import policies, search, states
+from .. import policies, search, states, writes
 from ..models import Attachment, Event, Message, Rating, Ticket
+from ..numbering import next_ticket_number
 from ..states import Action, State
-from . import records
-from .numbering import next_ticket_number
-from .validation import clean_id, clean_subject
+from ..validation import clean_subject
 
 
 def split(actor: User, number: int, *, message_id: int, subject: str | None = None) -> Ticket:
@@ -72,13 +72,13 @@ def split(actor: User, number: int, *, message_id: int, subject: str | None = No
         )
         _move_conversation(moving, new)
         for ticket in (source, new):
-            records.rederive_conversation(ticket)
+            writes.rederive_conversation(ticket)
             ticket.updated_at = ticket.client_activity_at = now
-            records.save(ticket)
+            writes.save(ticket)
         search.index_tickets([source.pk, new.pk])
-        records.record_event(source, actor, Event.Kind.SPLIT, now, number=new.number,
+        writes.record_event(source, actor, Event.Kind.SPLIT, now, number=new.number,
                              message=chosen.pk, messages=moved)
-        records.record_event(new, actor, Event.Kind.SPLIT_FROM, now,
+        writes.record_event(new, actor, Event.Kind.SPLIT_FROM, now,
                              number=source.number,
                              message=chosen.pk, messages=moved)
     return new
@@ -144,22 +144,22 @@ def merge(actor: User, number: int, *, target: int) -> Ticket:
         Ticket.objects.filter(merged_into=source).update(merged_into=into)
 
         source.merged_into = into
-        old_source, new_source = records.move(source, Action.MERGE)
-        records.rederive_conversation(source)
+        old_source, new_source = writes.move(source, Action.MERGE)
+        writes.rederive_conversation(source)
         source.updated_at = source.client_activity_at = now
-        records.save(source)
+        writes.save(source)
 
-        records.rederive_conversation(into)
+        writes.rederive_conversation(into)
         old_target = into.state
         into.state = states.after_merge_in(into.state, into.last_public_from_client,
                                            held=into.holder_id is not None)
         into.updated_at = into.client_activity_at = now
-        records.save(into)
+        writes.save(into)
         search.index_tickets([source.pk, into.pk])
-        records.record_event(source, actor, Event.Kind.MERGED, now, number=into.number,
+        writes.record_event(source, actor, Event.Kind.MERGED, now, number=into.number,
                              messages=moved,
                              **{"from": old_source, "to": new_source})
-        records.record_event(into, actor, Event.Kind.MERGED_IN, now, number=source.number,
+        writes.record_event(into, actor, Event.Kind.MERGED_IN, now, number=source.number,
                              messages=moved,
                              **{"from": old_target, "to": into.state})
     return into

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from zapros.accounts.models import Department, User
 from zapros.core import clock
 from zapros.core.errors import Forbidden, NotFound, ValidationFailed
+from zapros.core.validation import clean_id
 
 from .. import policies
 from ..models import ResponseTemplate, Ticket
-from .validation import clean_body, clean_id
+from ..validation import clean_body
 
 TITLE_MAX = 200
 UNSET = object()

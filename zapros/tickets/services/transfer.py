@@ -6,12 +6,11 @@ from django.utils.translation import gettext as _
 from zapros.accounts.models import Department, User
 from zapros.core import clock
 from zapros.core.errors import Conflict, ValidationFailed
+from zapros.core.validation import clean_id
 
-from .. import policies, states
+from .. import policies, states, writes
 from ..models import Event, Share, Ticket
 from ..states import Action
-from . import records
-from .validation import clean_id
 
 
 def transfer(
@@ -64,5 +63,5 @@ def transfer(
             data = {"department": department.pk, "department_name": department.name}
         else:
             data = {"agent": agent.pk, "agent_name": agent.display_name}
-        records.record_event(ticket, actor, Event.Kind.TRANSFERRED, now, **data)
+        writes.record_event(ticket, actor, Event.Kind.TRANSFERRED, now, **data)
     return ticket

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from zapros.core.errors import ValidationFailed
-from zapros.tickets.services.attachments import clean_filename, prepare_uploads
+from zapros.tickets.attachments import clean_filename, prepare_uploads
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(20)
 GIF87 = b"GIF87a" + bytes(20)

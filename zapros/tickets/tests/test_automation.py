@@ -15,7 +15,7 @@ def _age(ticket, days):
 def _answered(cast, **kwargs):
     ticket = cast.open(**kwargs)
     services.take(cast.john, ticket.number)
-    services.respond(cast.john, ticket.number, body="Done", close=True)
+    services.reply(cast.john, ticket.number, body="Done", close=True)
     return ticket
 
 

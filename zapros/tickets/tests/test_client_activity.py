@@ -33,7 +33,7 @@ def test_public_answers_and_visible_status_changes_count(cast):
     services.take(cast.john, ticket.number)
     assert cast.refresh(ticket).client_activity_at == stamp  # still "Under review" for her
 
-    services.respond(cast.john, ticket.number, body="Done", close=True)
+    services.reply(cast.john, ticket.number, body="Done", close=True)
     answered_at = cast.refresh(ticket).client_activity_at
     assert answered_at > stamp
 

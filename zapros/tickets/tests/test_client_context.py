@@ -2,9 +2,11 @@
 
 import pytest
 
+from zapros.clients import policies as client_policies
+from zapros.clients import services as client_services
 from zapros.clients.models import Client, CommentRevision
 from zapros.core.errors import NotFound, ValidationFailed
-from zapros.tickets import policies, selectors, services
+from zapros.tickets import selectors, services
 
 
 @pytest.mark.parametrize("role,sees", [
@@ -14,10 +16,10 @@ from zapros.tickets import policies, selectors, services
 def test_who_may_open_a_client(cast, role, sees):
     user = getattr(cast, role)
     if sees:
-        assert policies.access_client(user, cast.alice.pk).pk == cast.alice.pk
+        assert client_policies.access_client(user, cast.alice.pk).pk == cast.alice.pk
     else:
         with pytest.raises(NotFound):
-            policies.access_client(user, cast.alice.pk)
+            client_policies.access_client(user, cast.alice.pk)
 
 
 def test_anonymous_and_junk_ids_find_no_client(cast):
@@ -26,7 +28,7 @@ def test_anonymous_and_junk_ids_find_no_client(cast):
     for user, client_id in ((AnonymousUser(), cast.alice.pk), (cast.john, "x"),
                             (cast.john, 2**63), (cast.john, 999_999)):
         with pytest.raises(NotFound):
-            policies.access_client(user, client_id)
+            client_policies.access_client(user, client_id)
 
 
 def test_the_client_tickets_follow_the_ticket_access(cast):
@@ -54,9 +56,9 @@ def test_the_client_tickets_come_in_pages_newest_first(cast):
 
 
 def test_staff_rewrite_the_internal_comment_and_each_version_is_kept(cast):
-    services.update_client_comment(cast.john, cast.alice.pk, body="  Pays late\r\n")
-    services.update_client_comment(cast.gary, cast.alice.pk, body="Pays late")  # unchanged
-    services.update_client_comment(cast.supervisor, cast.alice.pk, body="VIP now")
+    client_services.update_client_comment(cast.john, cast.alice.pk, body="  Pays late\r\n")
+    client_services.update_client_comment(cast.gary, cast.alice.pk, body="Pays late")  # unchanged
+    client_services.update_client_comment(cast.supervisor, cast.alice.pk, body="VIP now")
     assert Client.objects.get(pk=cast.alice.pk).internal_comment == "VIP now"
     assert [(r.author, r.body) for r in CommentRevision.objects.filter(client_id=cast.alice.pk)
             ] == [(cast.supervisor, "VIP now"), (cast.john, "Pays late")]
@@ -67,8 +69,8 @@ def test_staff_rewrite_the_internal_comment_and_each_version_is_kept(cast):
     ("john", "x" * 5001, ValidationFailed),
 ])
 def test_refused_comment_changes_write_nothing(cast, who, body, error):
-    services.update_client_comment(cast.admin, cast.alice.pk, body="Original")
+    client_services.update_client_comment(cast.admin, cast.alice.pk, body="Original")
     with pytest.raises(error):
-        services.update_client_comment(getattr(cast, who), cast.alice.pk, body=body)
+        client_services.update_client_comment(getattr(cast, who), cast.alice.pk, body=body)
     assert Client.objects.get(pk=cast.alice.pk).internal_comment == "Original"
     assert CommentRevision.objects.count() == 1

@@ -4,10 +4,10 @@ index builds from the rows, found at once, in a fixed number of queries."""
 import pytest
 from django.db import connection
 
+from zapros.core.sql import rows
 from zapros.tickets import search, services
 from zapros.tickets.models import Event, Message, Ticket, Topic
 from zapros.tickets.search.text import START, STOP
-from zapros.tickets.services import rows
 
 ON_POSTGRES = connection.vendor == "postgresql"
 

@@ -122,7 +122,7 @@ def test_staff_retry_a_failed_mail_of_the_ticket(cast, smtp_server, refused,
     services.take(cast.john, ticket.number)
     smtp_server.refuse["alice@example.com"] = "550 Mailbox unavailable"
     with django_capture_on_commit_callbacks(execute=True):
-        services.respond(cast.john, ticket.number, body="Answer", close=False)
+        services.reply(cast.john, ticket.number, body="Answer", close=False)
     mail = OutgoingMail.objects.get()
     assert mail.status == OutgoingMail.Status.FAILED
     other = cast.open(department=cast.billing)

@@ -65,7 +65,7 @@ def test_bad_hold_input_is_refused_and_nothing_changes(cast, case):
 
 def test_freezing_what_cannot_be_frozen_is_refused(cast):
     ticket = held(cast)
-    services.respond(cast.john, ticket.number, body="Done", close=True)
+    services.reply(cast.john, ticket.number, body="Done", close=True)
     before = state_of(ticket)
     with pytest.raises(InvalidTransition):
         services.freeze(cast.john, ticket.number, resume_on=tomorrow_for(cast.john))

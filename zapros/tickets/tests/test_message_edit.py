@@ -11,7 +11,7 @@ def conversation(cast):
     """Alice asks, John (holding it) answers, Gary leaves an internal comment."""
     ticket = cast.open(body="My site is down")
     services.take(cast.john, ticket.number)
-    answer = services.respond(cast.john, ticket.number, body="Restartd it", close=False)
+    answer = services.reply(cast.john, ticket.number, body="Restartd it", close=False)
     note = services.comment(cast.gary, ticket.number, body="Disk was full")
     question = Message.objects.get(ticket=ticket, body="My site is down")
     return cast.refresh(ticket), question, answer, note
@@ -105,7 +105,7 @@ def test_an_empty_body_is_refused(cast, refused, body):
 def test_a_ticket_the_agent_cannot_see_is_not_found(cast, refused):
     ticket = cast.staff_ticket(cast.billing)
     services.take(cast.supervisor, ticket.number)
-    answer = services.respond(cast.supervisor, ticket.number, body="Offer", close=False)
+    answer = services.reply(cast.supervisor, ticket.number, body="Offer", close=False)
     with refused(NotFound):
         services.edit_message(cast.john, ticket.number, answer.pk, body="Hacked")
 
@@ -120,7 +120,7 @@ def test_a_message_of_another_ticket_is_not_found(cast, refused):
 
 def test_messages_of_an_archived_ticket_stay_as_they_are(cast, refused):
     ticket, _question, answer, _note = conversation(cast)
-    services.respond(cast.john, ticket.number, body="Done", close=True)
+    services.reply(cast.john, ticket.number, body="Done", close=True)
     services.archive(cast.alice, ticket.number)
     with refused(InvalidTransition) as error:
         services.edit_message(cast.john, ticket.number, answer.pk, body="Late fix")

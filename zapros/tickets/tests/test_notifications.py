@@ -47,7 +47,7 @@ def every_text(message) -> str:
 
 def test_a_public_reply_is_mailed_to_the_client_threaded(cast, tech, smtp_server, mailing):
     ticket = held(cast, subject="Site is down")
-    reply = mailing(services.respond, cast.john, ticket.number, body="Restarted <b>it</b>.",
+    reply = mailing(services.reply, cast.john, ticket.number, body="Restarted <b>it</b>.",
                     close=False, files=[("report.pdf", PDF)])
 
     [mail] = smtp_server.to("alice@example.com")
@@ -70,12 +70,12 @@ def test_a_public_reply_is_mailed_to_the_client_threaded(cast, tech, smtp_server
 
 def test_in_reply_to_and_references_follow_the_thread(cast, tech, smtp_server, mailing):
     ticket = held(cast)
-    first = mailing(services.respond, cast.john, ticket.number, body="One", close=False)
+    first = mailing(services.reply, cast.john, ticket.number, body="One", close=False)
     # The client answers by mail; the inbound side keeps its Message-ID on the message.
     client_mail = services.client_reply(cast.alice, ticket.number, body="Still down",
                                         channel=Message.Channel.EMAIL,
                                         email_message_id="<from-alice@example.com>")
-    second = mailing(services.respond, cast.john, ticket.number, body="Two", close=False)
+    second = mailing(services.reply, cast.john, ticket.number, body="Two", close=False)
     first.refresh_from_db()
     second.refresh_from_db()
 
@@ -92,9 +92,9 @@ def test_references_stay_bounded_and_keep_the_first_mail(cast, tech, smtp_server
     ticket = held(cast)
     ids = []
     for i in range(14):
-        message = services.respond(cast.john, ticket.number, body=f"Answer {i}", close=False)
+        message = services.reply(cast.john, ticket.number, body=f"Answer {i}", close=False)
         ids.append(Message.objects.get(pk=message.pk).email_message_id)
-    mailing(services.respond, cast.john, ticket.number, body="Last", close=False)
+    mailing(services.reply, cast.john, ticket.number, body="Last", close=False)
     last = smtp_server.to("alice@example.com")[-1]
     references = last["References"].split()
     assert len(references) == 10
@@ -105,7 +105,7 @@ def test_references_stay_bounded_and_keep_the_first_mail(cast, tech, smtp_server
 def test_a_russian_client_gets_russian_mail(cast, tech, smtp_server, mailing):
     User.objects.filter(pk=cast.alice.pk).update(language="ru")
     ticket = held(cast)
-    mailing(services.respond, cast.john, ticket.number, body="Готово", close=True)
+    mailing(services.reply, cast.john, ticket.number, body="Готово", close=True)
     [mail] = smtp_server.to("alice@example.com")
     text = mail.get_body(("plain",)).get_content()
     assert "в портале поддержки" in text and "Готово" in text
@@ -116,7 +116,7 @@ def test_internal_comments_never_reach_the_client(cast, tech, smtp_server, maili
     ticket = held(cast)
     services.add_cc(cast.alice, ticket.number, "carol@example.com")
     mailing(services.comment, cast.john, ticket.number, body="SECRET-COMMENT")
-    mailing(services.respond, cast.john, ticket.number, body="Public answer",
+    mailing(services.reply, cast.john, ticket.number, body="Public answer",
             note="SECRET-NOTE", close=True)
     assert len(smtp_server.to("alice@example.com")) == 1
     for mail in smtp_server.to("alice@example.com") + smtp_server.to("carol@example.com"):
@@ -131,7 +131,7 @@ def test_copy_addresses_get_public_replies_only(cast, tech, smtp_server, mailing
     mailing(services.client_reply, cast.alice, ticket.number, body="More details")
     mailing(services.comment, cast.john, ticket.number, body="Note")
     assert smtp_server.envelopes == []
-    mailing(services.respond, cast.john, ticket.number, body="Answer", close=False)
+    mailing(services.reply, cast.john, ticket.number, body="Answer", close=False)
     [envelope] = smtp_server.envelopes
     assert sorted(envelope.rcpt_tos) == ["alice@example.com", "carol@example.com",
                                          "dave@example.com"]
@@ -145,7 +145,7 @@ def test_staff_followers_get_replies_comments_and_client_messages(cast, tech, sm
     ticket = held(cast, subject="Disk full")
     services.follow(cast.gary, ticket.number)
     services.follow(cast.john, ticket.number)
-    mailing(services.respond, cast.john, ticket.number, body="Cleaned up", close=False)
+    mailing(services.reply, cast.john, ticket.number, body="Cleaned up", close=False)
     mailing(services.comment, cast.john, ticket.number, body="Check again tomorrow")
     mailing(services.client_reply, cast.alice, ticket.number, body="Thanks")
 
@@ -170,7 +170,7 @@ def test_a_staff_follower_who_lost_access_gets_nothing(cast, tech, smtp_server, 
     services.follow(cast.gary, ticket.number)
     cast.tech.members.remove(cast.gary)
     mailing(services.comment, cast.john, ticket.number, body="Note")
-    mailing(services.respond, cast.john, ticket.number, body="Answer", close=False)
+    mailing(services.reply, cast.john, ticket.number, body="Answer", close=False)
     assert smtp_server.to("gary@zapros.test") == []
     assert len(smtp_server.to("alice@example.com")) == 1
 
@@ -189,7 +189,7 @@ def test_without_a_department_address_mail_comes_from_the_default_sender(
         cast, smtp_server, mailing, settings):
     settings.DEFAULT_FROM_EMAIL = "Zapros <help@zapros.test>"
     ticket = held(cast)
-    reply = mailing(services.respond, cast.john, ticket.number, body="Answer", close=False)
+    reply = mailing(services.reply, cast.john, ticket.number, body="Answer", close=False)
     [mail] = smtp_server.messages
     assert mail["From"] == "Zapros <help@zapros.test>"
     assert mail["Reply-To"] == "Zapros <help@zapros.test>"
@@ -200,8 +200,8 @@ def test_every_mail_of_a_ticket_is_in_its_outbox(cast, tech, smtp_server, mailin
     ticket = held(cast)
     other = held(cast, subject="Other")
     services.follow(cast.gary, ticket.number)
-    mailing(services.respond, cast.john, ticket.number, body="Answer", close=False)
-    mailing(services.respond, cast.john, other.number, body="Answer", close=False)
+    mailing(services.reply, cast.john, ticket.number, body="Answer", close=False)
+    mailing(services.reply, cast.john, other.number, body="Answer", close=False)
     mails = OutgoingMail.objects.filter(reference=f"ticket:{ticket.pk}")
     assert sorted(m.to[0] for m in mails) == ["alice@example.com", "gary@zapros.test"]
     assert all(m.status == OutgoingMail.Status.SENT for m in mails)

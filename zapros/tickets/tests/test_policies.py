@@ -26,7 +26,7 @@ ROLES = ("alice", "bob", "john", "gary", "supervisor", "admin", "anonymous")
 #   list      the ticket is in visible_tickets(user)
 #   read      access_ticket(user, number)
 #   see       the message is among visible_messages(user, ticket) of a ticket they can read
-#   write     clients: client_reply; staff: take, then respond (Send)
+#   write     clients: client_reply; staff: take, then reply (Send)
 #   comment   comment (internal)
 #   take      take
 #   archive   on a ticket support answered and let go: clients archive it; staff take it,
@@ -105,7 +105,7 @@ def prepare(cast, data, obj, action):
     if action == "archive":
         number = data.tickets[obj.split()[0]].number
         services.take(cast.admin, number)
-        services.respond(cast.admin, number, body="Answered", close=True)
+        services.reply(cast.admin, number, body="Answered", close=True)
         services.unlock(cast.admin, number)
 
 
@@ -129,7 +129,7 @@ def act(user, data, obj, action):
     elif action == "write":
         if is_staff(user):
             services.take(user, number)
-            services.respond(user, number, body="On it", close=False)
+            services.reply(user, number, body="On it", close=False)
         else:
             services.client_reply(user, number, body="More details")
     elif action == "comment":
@@ -139,7 +139,7 @@ def act(user, data, obj, action):
     elif action == "archive":
         if is_staff(user):
             services.take(user, number)
-            services.respond(user, number, body="Final answer", close=True)
+            services.reply(user, number, body="Final answer", close=True)
         services.archive(user, number)
     else:  # pragma: no cover
         raise AssertionError(action)
@@ -323,7 +323,7 @@ def ticket_in(cast, situation):
     if situation != "new":
         services.take(cast.john, ticket.number)
     if situation in ("answered", "archived"):
-        services.respond(cast.john, ticket.number, body="Done", close=True)
+        services.reply(cast.john, ticket.number, body="Done", close=True)
     if situation == "archived":
         services.archive(cast.alice, ticket.number)
     return cast.refresh(ticket)
@@ -338,8 +338,8 @@ def test_offered_actions(cast, situation, role):
 
 OFFERED_CALLS = {
     A.TAKE: lambda user, n: services.take(user, n),
-    A.SEND: lambda user, n: services.respond(user, n, body="x", close=False),
-    A.SEND_AND_CLOSE: lambda user, n: services.respond(user, n, body="x", close=True),
+    A.SEND: lambda user, n: services.reply(user, n, body="x", close=False),
+    A.SEND_AND_CLOSE: lambda user, n: services.reply(user, n, body="x", close=True),
     A.SAVE: lambda user, n: services.save_parameters(user, n, priority=4),
     A.COMMENT: lambda user, n: services.comment(user, n, body="x"),
     A.FREEZE: lambda user, n: services.freeze(user, n),

@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Upper
 
-from zapros.core import precompiled
+from zapros.core.sql import precompiled
 from zapros.tickets import selectors, services
 from zapros.tickets.models import Follower, Ticket
 

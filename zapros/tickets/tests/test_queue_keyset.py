@@ -38,7 +38,7 @@ def test_pages_cover_the_queue_once_in_its_order_even_with_equal_timestamps(cast
     tickets = crowd(cast, 9)
     for ticket in tickets[:4]:
         services.take(cast.john, ticket.number)
-        services.respond(cast.john, ticket.number, body="Done", close=False)
+        services.reply(cast.john, ticket.number, body="Done", close=False)
     same = clock.now().replace(microsecond=0)
     # Ties on every key but the id, and needs-reply tickets without a deadline among them.
     Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(updated_at=same)
@@ -149,7 +149,7 @@ def test_past_the_groups_that_need_a_reply_the_cursor_is_one_row_comparison(cast
     (activity, id) comparison, which the database uses as a bound of the queue's index."""
     for ticket in crowd(cast, 2):
         services.take(cast.john, ticket.number)
-        services.respond(cast.john, ticket.number, body="Done", close=False)
+        services.reply(cast.john, ticket.number, body="Done", close=False)
     at = clock.now()
     sql = str(Ticket.objects.filter(keyset.beyond(selectors.QUEUE_KEYS, [False, None, at, 5]))
               .query)

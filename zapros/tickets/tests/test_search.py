@@ -193,7 +193,7 @@ def test_anonymous_and_inactive_users_find_nothing(cast):
 def test_internal_comments_are_searchable_by_staff_only(cast):
     ticket = held(cast, cast.open(subject="Slow site", body="pages load slowly"))
     services.comment(cast.john, ticket.number, body="суперсекрет vendetta: client owes money")
-    services.respond(cast.john, ticket.number, body="We are on it", close=False,
+    services.reply(cast.john, ticket.number, body="We are on it", close=False,
                      note="escalated to zeppelin team")
     for query in ["vendetta", "суперсекрет", "zeppelin", "slowly vendetta", f'"{ticket.number}"']:
         assert search.search(cast.alice, query).hits == [], query
@@ -219,7 +219,7 @@ def test_a_staff_title_is_searchable_by_staff_only(cast):
 
 def test_every_service_that_writes_text_updates_the_index(cast):
     ticket = held(cast, cast.open(subject="Mail", body="first"))
-    services.respond(cast.john, ticket.number, body="try kumquat", close=True)
+    services.reply(cast.john, ticket.number, body="try kumquat", close=True)
     services.client_reply(cast.alice, ticket.number, body="still persimmon")
     services.comment(cast.john, ticket.number, body="maybe loquat")
     services.save_parameters(cast.john, ticket.number, subject="Mailbox tamarind")
@@ -233,7 +233,7 @@ def test_every_service_that_writes_text_updates_the_index(cast):
 def test_a_refused_write_leaves_the_index_alone(cast):
     ticket = cast.open(subject="Mail", body="first")
     with pytest.raises(Conflict):
-        services.respond(cast.john, ticket.number, body="quince", close=True)  # not held
+        services.reply(cast.john, ticket.number, body="quince", close=True)  # not held
     assert search.search(cast.john, "quince").hits == []
     assert Message.objects.filter(body="quince").count() == 0
 
@@ -265,7 +265,7 @@ def test_search_combines_with_the_queue_filters(cast):
         tech.number]
     assert set(numbers(search.search(user, "router", filters(client=cast.alice.pk)))) == {
         tech.number, billing.number}
-    services.respond(cast.john, tech.number, body="done", close=True)
+    services.reply(cast.john, tech.number, body="done", close=True)
     assert tech.number not in numbers(search.search(user, "router", filters(needs_reply=True)))
     assert numbers(search.search(user, "router", filters(status="awaiting_client"))) == [
         tech.number]
@@ -273,7 +273,7 @@ def test_search_combines_with_the_queue_filters(cast):
 
 def test_archived_tickets_are_found_unless_a_status_is_chosen(cast):
     ticket = held(cast, cast.open(subject="Old thermostat"))
-    services.respond(cast.john, ticket.number, body="fixed", close=True)
+    services.reply(cast.john, ticket.number, body="fixed", close=True)
     services.archive(cast.alice, ticket.number)
     assert numbers(search.search(cast.john, "thermostat")) == [ticket.number]
     assert numbers(search.search(cast.alice, "thermostat")) == [ticket.number]

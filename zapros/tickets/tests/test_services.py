@@ -51,7 +51,7 @@ def held(cast, agent=None, **kwargs):
 def answered(cast, agent=None, **kwargs):
     agent = agent or cast.john
     ticket = held(cast, agent, **kwargs)
-    services.respond(agent, ticket.number, body="Restarted the server.", close=True)
+    services.reply(agent, ticket.number, body="Restarted the server.", close=True)
     return cast.refresh(ticket)
 
 
@@ -265,7 +265,7 @@ def test_send_answers_and_keeps_the_ticket_open_and_held(cast, moment):
     ticket = held(cast)
     moment.advance(minutes=30)
 
-    message = services.respond(cast.john, ticket.number, body="Looking into it", close=False)
+    message = services.reply(cast.john, ticket.number, body="Looking into it", close=False)
 
     ticket = cast.refresh(ticket)
     assert (ticket.state, ticket.holder, ticket.assignee) == ("open", cast.john, cast.john)
@@ -282,7 +282,7 @@ def test_send_answers_and_keeps_the_ticket_open_and_held(cast, moment):
 def test_send_and_close_answers_with_an_internal_note_and_files(cast):
     ticket = held(cast)
 
-    message = services.respond(cast.john, ticket.number, body="Fixed", close=True,
+    message = services.reply(cast.john, ticket.number, body="Fixed", close=True,
                                note="Was the disk quota", files=[("proof.png", PNG)])
 
     ticket = cast.refresh(ticket)
@@ -302,7 +302,7 @@ def test_send_and_close_answers_with_an_internal_note_and_files(cast):
 def test_replying_without_taking_is_refused(cast, refused):
     ticket = cast.open()
     with translation.override("en"), refused(Conflict) as error:
-        services.respond(cast.john, ticket.number, body="Hi", close=False)
+        services.reply(cast.john, ticket.number, body="Hi", close=False)
     assert "Take the request" in str(error.value.message)
 
 
@@ -310,7 +310,7 @@ def test_writing_into_a_ticket_held_by_another_agent_is_refused(cast, refused):
     ticket = held(cast, cast.john)
     for agent in (cast.gary, cast.supervisor, cast.admin):
         with translation.override("en"), refused(Conflict) as error:
-            services.respond(agent, ticket.number, body="Mine now", close=True)
+            services.reply(agent, ticket.number, body="Mine now", close=True)
         assert "John Smith" in str(error.value.message)
         with refused(Conflict):
             services.save_parameters(agent, ticket.number, priority=4)
@@ -321,7 +321,7 @@ def test_writing_into_a_ticket_held_by_another_agent_is_refused(cast, refused):
 def test_an_empty_reply_is_refused(cast, refused):
     ticket = held(cast)
     with refused(ValidationFailed) as error:
-        services.respond(cast.john, ticket.number, body="  ", close=True)
+        services.reply(cast.john, ticket.number, body="  ", close=True)
     assert error.value.field == "body"
 
 
@@ -329,7 +329,7 @@ def test_an_empty_reply_is_refused(cast, refused):
 def test_a_reply_with_a_forbidden_file_is_refused(cast, refused, upload):
     ticket = held(cast)
     with refused(ValidationFailed) as error:
-        services.respond(cast.john, ticket.number, body="See file", close=True,
+        services.reply(cast.john, ticket.number, body="See file", close=True,
                          files=[upload])
     assert error.value.field == "attachments"
 
@@ -337,14 +337,14 @@ def test_a_reply_with_a_forbidden_file_is_refused(cast, refused, upload):
 def test_a_client_cannot_use_the_staff_reply(cast, refused):
     ticket = held(cast)
     with refused(Forbidden):
-        services.respond(cast.alice, ticket.number, body="Hi", close=False)
+        services.reply(cast.alice, ticket.number, body="Hi", close=False)
 
 
 def test_the_holder_cannot_answer_an_archived_ticket(cast, refused):
     ticket = answered(cast)
     services.archive(cast.alice, ticket.number)
     with refused(InvalidTransition):
-        services.respond(cast.john, ticket.number, body="More", close=False)
+        services.reply(cast.john, ticket.number, body="More", close=False)
 
 
 # --- Internal comments ------------------------------------------------------------------------
@@ -578,7 +578,7 @@ def test_a_client_message_reopens_a_closed_ticket(cast, moment, closed, unlocked
 
 def test_a_client_message_into_a_frozen_ticket_keeps_it_frozen(cast):
     ticket = held(cast)
-    services.respond(cast.john, ticket.number, body="Wait please", close=False)
+    services.reply(cast.john, ticket.number, body="Wait please", close=False)
     services.freeze(cast.john, ticket.number)
     services.client_reply(cast.alice, ticket.number, body="Any news?")
     ticket = cast.refresh(ticket)
@@ -629,7 +629,7 @@ def test_solving_twice_is_refused(cast, refused):
 
 def test_the_client_sees_new_messages_until_they_read_them(cast, moment):
     ticket = held(cast)
-    services.respond(cast.john, ticket.number, body="Done?", close=True)
+    services.reply(cast.john, ticket.number, body="Done?", close=True)
     ticket = cast.refresh(ticket)
     assert ticket.client_status == "new_messages"
 
@@ -659,7 +659,7 @@ def test_needs_reply_and_the_deadline_follow_the_last_public_word(cast, moment):
     ticket = cast.refresh(ticket)
     assert ticket.needs_reply is True and ticket.is_overdue is True
 
-    services.respond(cast.john, ticket.number, body="Done", close=False)
+    services.reply(cast.john, ticket.number, body="Done", close=False)
     ticket = cast.refresh(ticket)
     assert ticket.needs_reply is False and ticket.reply_due_at is None
     assert ticket.is_overdue is False
@@ -691,7 +691,7 @@ def test_the_topic_deadline_wins_over_the_department(cast, moment):
 
 def test_the_client_rates_a_staff_answer_and_may_change_the_rating(cast):
     ticket = held(cast)
-    answer = services.respond(cast.john, ticket.number, body="Fixed", close=True)
+    answer = services.reply(cast.john, ticket.number, body="Fixed", close=True)
 
     rating = services.rate(cast.alice, ticket.number, message_id=answer.pk, value="bad",
                            comment="  slow  ")
@@ -709,7 +709,7 @@ def test_only_public_staff_answers_can_be_rated(cast, refused):
     ticket = held(cast)
     note = services.comment(cast.john, ticket.number, body="internal")
     own = ticket.messages.get(author=cast.alice)
-    other = services.respond(cast.john, held(cast, subject="Other").number, body="Other",
+    other = services.reply(cast.john, held(cast, subject="Other").number, body="Other",
                              close=True)
     for message_id in (note.pk, own.pk, other.pk, UNKNOWN):
         with refused(ValidationFailed) as error:
@@ -719,7 +719,7 @@ def test_only_public_staff_answers_can_be_rated(cast, refused):
 
 def test_a_rating_must_be_good_or_bad(cast, refused):
     ticket = held(cast)
-    answer = services.respond(cast.john, ticket.number, body="Fixed", close=True)
+    answer = services.reply(cast.john, ticket.number, body="Fixed", close=True)
     with refused(ValidationFailed) as error:
         services.rate(cast.alice, ticket.number, message_id=answer.pk, value="great")
     assert error.value.field == "value"
@@ -727,7 +727,7 @@ def test_a_rating_must_be_good_or_bad(cast, refused):
 
 def test_only_the_owner_rates(cast, refused):
     ticket = held(cast)
-    answer = services.respond(cast.john, ticket.number, body="Fixed", close=True)
+    answer = services.reply(cast.john, ticket.number, body="Fixed", close=True)
     with refused(NotFound):
         services.rate(cast.bob, ticket.number, message_id=answer.pk, value="bad")
     with refused(Forbidden):
@@ -782,7 +782,7 @@ def test_a_supervisor_reassigns_a_held_ticket(cast):
     assert event.kind == Event.Kind.REASSIGNED and event.actor == cast.supervisor
     assert moved(event, "open", "open")
     assert (event.data["previous_holder"], event.data["agent"]) == (cast.john.pk, cast.gary.pk)
-    services.respond(cast.gary, ticket.number, body="Taking over", close=False)
+    services.reply(cast.gary, ticket.number, body="Taking over", close=False)
 
 
 def test_reassigning_a_new_ticket_opens_it(cast):
@@ -831,7 +831,7 @@ def test_an_archived_ticket_cannot_be_reassigned(cast, refused):
 
 STAFF_OPERATIONS = {
     "take": lambda user, n: services.take(user, n),
-    "respond": lambda user, n: services.respond(user, n, body="Hi", close=True),
+    "reply": lambda user, n: services.reply(user, n, body="Hi", close=True),
     "comment": lambda user, n: services.comment(user, n, body="Hi"),
     "save_parameters": lambda user, n: services.save_parameters(user, n, priority=3),
     "freeze": lambda user, n: services.freeze(user, n),
@@ -882,7 +882,7 @@ NOT_AN_ID = ["abc", "1; drop table", 1.5j, -3, 10**30]
 @pytest.mark.parametrize("bad", NOT_AN_ID, ids=str)
 def test_ids_that_are_not_ids_are_refused_as_input(cast, refused, bad):
     ticket = held(cast)
-    answer = services.respond(cast.john, ticket.number, body="Done", close=False)
+    answer = services.reply(cast.john, ticket.number, body="Done", close=False)
     kwargs = {"department_id": cast.tech.pk, "subject": "S", "body": "B"}
     checks = [
         ("department", lambda: services.open_ticket(cast.alice, **{**kwargs,
@@ -943,7 +943,7 @@ WRITES_WITH_FILES = {
     "open_ticket": lambda cast, ticket, files: cast.open(files=files),
     "client_reply": lambda cast, ticket, files: services.client_reply(
         cast.alice, ticket.number, body="Logs", files=files),
-    "respond": lambda cast, ticket, files: services.respond(
+    "reply": lambda cast, ticket, files: services.reply(
         cast.john, ticket.number, body="Done", close=True, files=files),
     "comment": lambda cast, ticket, files: services.comment(
         cast.gary, ticket.number, body="Trace", files=files),

@@ -4,6 +4,6 @@ from zapros.tickets import services
 def test_a_client_ticket_can_be_answered_and_archived(cast):
     ticket = cast.open()
     services.take(cast.john, ticket.number)
-    services.respond(cast.john, ticket.number, body="Fixed", close=True)
+    services.reply(cast.john, ticket.number, body="Fixed", close=True)
     services.archive(cast.alice, ticket.number)
     assert cast.refresh(ticket).state == "archived"

@@ -44,7 +44,7 @@ def two_questions(cast, moment):
     ticket = cast.open(body="My site is down", files=[("site.png", PNG)])
     moment.advance(minutes=5)
     services.take(cast.john, ticket.number)
-    first = services.respond(cast.john, ticket.number, body="Restarted", close=False)
+    first = services.reply(cast.john, ticket.number, body="Restarted", close=False)
     services.rate(cast.alice, ticket.number, message_id=first.pk, value="good")
     moment.advance(hours=1)
     invoice = services.client_reply(cast.alice, ticket.number, body="Also my invoice is wrong",
@@ -52,7 +52,7 @@ def two_questions(cast, moment):
     moment.advance(minutes=5)
     services.comment(cast.gary, ticket.number, body="Billing question")
     moment.advance(minutes=5)
-    second = services.respond(cast.john, ticket.number, body="Asked billing", close=False)
+    second = services.reply(cast.john, ticket.number, body="Asked billing", close=False)
     services.rate(cast.alice, ticket.number, message_id=second.pk, value="bad")
     moment.advance(minutes=5)
     return cast.refresh(ticket), invoice
@@ -198,7 +198,7 @@ def test_split_of_a_ticket_held_by_someone_else_is_refused(cast, moment, refused
 
 def test_split_of_an_archived_ticket_is_refused(cast, moment, refused):
     ticket, invoice = two_questions(cast, moment)
-    services.respond(cast.john, ticket.number, body="Done", close=True)
+    services.reply(cast.john, ticket.number, body="Done", close=True)
     services.archive(cast.alice, ticket.number)
     with refused(InvalidTransition):
         services.split(cast.john, ticket.number, message_id=invoice.pk)
@@ -229,7 +229,7 @@ def duplicates(cast, moment):
     original = cast.open(subject="Site down", body="My site is down", files=[("a.png", PNG)])
     moment.advance(minutes=5)
     services.take(cast.john, original.number)
-    answer = services.respond(cast.john, original.number, body="Restarted", close=True)
+    answer = services.reply(cast.john, original.number, body="Restarted", close=True)
     services.rate(cast.alice, original.number, message_id=answer.pk, value="good")
     moment.advance(hours=1)
     duplicate = cast.open(subject="Site still down", body="Still down!",
@@ -284,7 +284,7 @@ def test_the_target_keeps_its_state_when_the_merged_messages_are_older(cast, mom
     original = cast.open(subject="Site down", body="My site is down")
     moment.advance(minutes=5)
     services.take(cast.john, original.number)
-    services.respond(cast.john, original.number, body="Restarted", close=True)
+    services.reply(cast.john, original.number, body="Restarted", close=True)
     services.merge(cast.john, duplicate.number, target=original.number)
     original = cast.refresh(original)
     assert bodies(original) == ["Earlier question", "My site is down", "Restarted"]
@@ -425,7 +425,7 @@ def situation(cast, moment, name):
     if name != "unheld":
         services.take(cast.john, ticket.number)
     if name == "archived":
-        services.respond(cast.john, ticket.number, body="Done", close=True)
+        services.reply(cast.john, ticket.number, body="Done", close=True)
         services.archive(cast.alice, ticket.number)
     other = cast.open(subject="Other")
     return policies.access_ticket(cast.admin, ticket.number), second, other

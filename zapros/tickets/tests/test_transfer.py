@@ -55,7 +55,7 @@ def test_the_transferring_agent_keeps_holding_and_can_answer(cast, sam):
     services.transfer(cast.john, ticket.number, department_id=cast.sales.pk)
     ticket = cast.refresh(ticket)
     assert ticket.holder == cast.john and ticket.state == "open"
-    services.respond(cast.john, ticket.number, body="Looking into it", close=False)
+    services.reply(cast.john, ticket.number, body="Looking into it", close=False)
     assert Message.objects.filter(ticket=ticket, body="Looking into it").exists()
 
 
@@ -96,7 +96,7 @@ def test_an_agent_who_cannot_see_the_ticket_cannot_transfer_it(cast, sam, refuse
 def test_an_archived_ticket_cannot_be_transferred(cast, refused):
     ticket = cast.open()
     services.take(cast.john, ticket.number)
-    services.respond(cast.john, ticket.number, body="Done", close=True)
+    services.reply(cast.john, ticket.number, body="Done", close=True)
     services.archive(cast.alice, ticket.number)
     with refused(InvalidTransition) as error:
         services.transfer(cast.john, ticket.number, department_id=cast.sales.pk)

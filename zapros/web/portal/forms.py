@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from zapros.accounts.models import Department
 from zapros.clients.models import Service
 from zapros.tickets.models import CLIENT_TICKET_TYPES, TicketType, Topic
-from zapros.tickets.services.validation import SUBJECT_MAX
+from zapros.tickets.validation import SUBJECT_MAX
 
 
 class MultipleFileInput(forms.FileInput):

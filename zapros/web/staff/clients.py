@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from zapros.clients import policies as client_policies
+from zapros.clients import services as client_services
 from zapros.clients.models import CommentRevision
 from zapros.core.errors import DomainError, NotFound, ValidationFailed
-from zapros.tickets import policies, selectors, services
+from zapros.tickets import selectors
 from zapros.web.http import add_domain_error
 
 from . import client_filter
@@ -30,7 +32,7 @@ class ClientCommentForm(forms.Form):
 
 def access(user, client_id: int):
     try:
-        return policies.access_client(user, client_id)
+        return client_policies.access_client(user, client_id)
     except NotFound as error:
         raise Http404(str(error.message)) from None
 
@@ -72,7 +74,7 @@ def client_comment(request, client_id: int):
     form = ClientCommentForm(request.POST)
     form.is_valid()
     try:
-        services.update_client_comment(
+        client_services.update_client_comment(
             request.user, client_id, body=form.cleaned_data.get("internal_comment", "")
         )
     except ValidationFailed as error:

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from zapros.core.errors import DomainError, NotFound
-from zapros.tickets import services
+from zapros.tickets import diagnostics
 
 from .views import access, staff_member_required
 
@@ -18,13 +18,13 @@ from .views import access, staff_member_required
 @staff_member_required
 @require_GET
 def whois(request, number: int):
-    return show(request, number, services.whois_lookup, "whois")
+    return show(request, number, diagnostics.whois_lookup, "whois")
 
 
 @staff_member_required
 @require_GET
 def dns(request, number: int):
-    return show(request, number, services.dns_lookup, "dns")
+    return show(request, number, diagnostics.dns_lookup, "dns")
 
 
 def show(request, number: int, run, kind: str):

@@ -16,10 +16,10 @@ from zapros.accounts.models import Department
 from zapros.clients.models import Client
 from zapros.core.errors import DomainError, NotFound, ValidationFailed
 from zapros.core.html import link_images
+from zapros.core.validation import clean_id
 from zapros.mail import gateways, incoming
 from zapros.mail.models import InboundMail, MailGateway
 from zapros.tickets.files import content_response
-from zapros.tickets.services.validation import clean_id
 from zapros.web.http import add_domain_error
 
 from .views import staff_member_required

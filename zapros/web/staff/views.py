@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from zapros.accounts import roles
 from zapros.accounts.models import STAFF_ROLES, Department, User
 from zapros.clients.models import Client
 from zapros.core.errors import DomainError, NotFound, ValidationFailed
@@ -38,7 +39,7 @@ def staff_member_required(view):
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not policies.is_staff_viewer(request.user):
+        if not roles.is_staff_viewer(request.user):
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -246,7 +247,7 @@ def reply(request, number: int):
                 services.comment(user, ticket.number, body=data["note"],
                                  files=data["attachments"])
             elif action != Action.SAVE:
-                services.respond(
+                services.reply(
                     user, ticket.number, body=data["body"], note=data["note"],
                     close=action == Action.SEND_AND_CLOSE, files=data["attachments"],
                 )

@@ -16,6 +16,7 @@ from django.db import connection
 from django.urls import reverse
 
 from conftest import PASSWORD
+from zapros.clients import services as client_services
 from zapros.tickets.models import Ticket
 from zapros.tickets.states import State
 
@@ -266,7 +267,7 @@ def test_john_transfers_a_request_to_billing_and_answers_it_from_a_template(jour
         body="Dear {client_name}, we sent the invoice for request #{ticket_number} again.",
     )
     ticket = cast.open(subject="Invoice did not arrive", body="Where is my invoice?")
-    services.update_client_comment(cast.admin, cast.alice.pk, body="Pays on the 5th")
+    client_services.update_client_comment(cast.admin, cast.alice.pk, body="Pays on the 5th")
 
     # John takes it and copies it to Billing: the timeline says so, and he keeps it.
     john = journey.session("john")

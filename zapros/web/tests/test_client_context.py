@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from zapros.clients import services as client_services
 from zapros.clients.models import Client, CommentRevision, Service
 from zapros.core import clock
 from zapros.tickets import services
@@ -37,7 +38,7 @@ def flashes(response):
 def test_client_page_access_matrix(cast, logged_in, role):
     tech = cast.open(subject="Mail is slow")
     billing = cast.open(subject="Invoice twice", department=cast.billing)
-    services.update_client_comment(cast.admin, cast.alice.pk, body="Pays late, be kind")
+    client_services.update_client_comment(cast.admin, cast.alice.pk, body="Pays late, be kind")
     response = logged_in(getattr(cast, role)).get(client_url(cast.alice.pk))
     if role in {"alice", "bob"}:
         assert response.status_code == 404
@@ -78,7 +79,7 @@ def _client_with_history(cast, tickets, services_count):
         ticket = cast.open(subject=f"History {i}", department=cast.tech if i % 2 else cast.billing)
         if i % 3 == 0:
             services.take(cast.john if i % 2 else cast.supervisor, ticket.number)
-    services.update_client_comment(cast.admin, client.pk, body=f"Note {tickets}")
+    client_services.update_client_comment(cast.admin, client.pk, body=f"Note {tickets}")
 
 
 @pytest.mark.parametrize("role", ["john", "supervisor"])

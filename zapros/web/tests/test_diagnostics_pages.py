@@ -131,7 +131,7 @@ def test_the_pages_run_a_constant_number_of_queries(cast, logged_in, network, ki
         ticket = cast.open(service_id=cast.alice_hosting.pk)
         services.take(cast.john, ticket.number)
         for i in range(count):
-            services.respond(cast.john, ticket.number, body=f"Answer {i}", close=False)
+            services.reply(cast.john, ticket.number, body=f"Answer {i}", close=False)
             services.comment(cast.gary, ticket.number, body=f"Note {i}")
         return ticket
 

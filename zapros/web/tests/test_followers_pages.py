@@ -143,7 +143,7 @@ def test_the_portal_shows_only_the_clients_own_copy_list(cast, logged_in):
 def failed_reply(cast, smtp_server, capture, ticket):
     smtp_server.refuse_everyone = "550 5.1.1 Mailbox unavailable"
     with capture(execute=True):
-        services.respond(cast.john, ticket.number, body="Answer", close=False)
+        services.reply(cast.john, ticket.number, body="Answer", close=False)
     smtp_server.refuse_everyone = ""
     return OutgoingMail.objects.filter(to=["alice@example.com"]).latest("id")
 

@@ -49,7 +49,7 @@ def conversation(cast, department=None):
         ticket = cast.staff_ticket(department, body="My site is down")
         agent = cast.supervisor
     services.take(agent, ticket.number)
-    answer = services.respond(agent, ticket.number, body="Restartd it", close=False)
+    answer = services.reply(agent, ticket.number, body="Restartd it", close=False)
     note = services.comment(agent, ticket.number, body="Disk was full")
     later = services.client_reply(cast.alice, ticket.number, body="And my invoice?")
     return ticket, answer, note, later
@@ -224,7 +224,7 @@ def test_split_from_the_first_message_is_refused_on_the_page(cast, logged_in):
 def duplicates(cast):
     original = cast.open(subject="Site down", body="My site is down")
     services.take(cast.john, original.number)
-    services.respond(cast.john, original.number, body="Restarted", close=True)
+    services.reply(cast.john, original.number, body="Restarted", close=True)
     duplicate = cast.open(subject="Still down", body="Still down!")
     return original, duplicate
 
@@ -296,7 +296,7 @@ def busy(cast, count):
     ticket = cast.open(body="Start", files=[("start.png", PNG)])
     services.take(cast.john, ticket.number)
     for i in range(count):
-        answer = services.respond(cast.john, ticket.number, body=f"Answer {i}", close=False,
+        answer = services.reply(cast.john, ticket.number, body=f"Answer {i}", close=False,
                                   files=[(f"log{i}.txt", b"line\n")])
         services.rate(cast.alice, ticket.number, message_id=answer.pk, value="good")
         services.edit_message(cast.john, ticket.number, answer.pk, body=f"Answer {i} fixed")

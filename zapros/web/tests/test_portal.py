@@ -46,7 +46,7 @@ def counts() -> tuple[int, int, int, int, int]:
 def answered(cast, ticket, body="We restarted the server."):
     """John takes the ticket and answers with *Send and close*."""
     services.take(cast.john, ticket.number)
-    services.respond(cast.john, ticket.number, body=body, close=True)
+    services.reply(cast.john, ticket.number, body=body, close=True)
     return cast.refresh(ticket)
 
 
@@ -321,7 +321,7 @@ def test_internal_comments_and_staff_title_never_reach_the_client(cast, logged_i
     services.save_parameters(cast.john, ticket.number, title="VIP: escalate to admins")
     services.comment(cast.john, ticket.number, body="Client is on the legacy plan",
                      files=[("internal-dump.txt", b"secret")])
-    services.respond(cast.john, ticket.number, body="Public answer", close=True,
+    services.reply(cast.john, ticket.number, body="Public answer", close=True,
                      note="Closing note for colleagues")
     internal_file = Attachment.objects.get(original_name="internal-dump.txt")
     client = logged_in(cast.alice)
@@ -455,7 +455,7 @@ def test_rating_anything_but_a_staff_answer_is_refused(cast, logged_in, target):
     ticket = cast.open()
     services.take(cast.john, ticket.number)
     internal = services.comment(cast.john, ticket.number, body="Internal only")
-    services.respond(cast.john, ticket.number, body="Answer", close=True)
+    services.reply(cast.john, ticket.number, body="Answer", close=True)
     own = Message.objects.get(author_kind="client")
     message_id = {"internal": internal.pk, "own": own.pk, "missing": "abc"}[target]
     before = counts()
@@ -635,7 +635,7 @@ def add_conversation(cast, ticket, count):
             services.client_reply(cast.alice, ticket.number, body=f"Client {index}",
                                   files=[(f"c{index}.txt", b"client")])
         else:
-            message = services.respond(cast.john, ticket.number, body=f"Staff {index}",
+            message = services.reply(cast.john, ticket.number, body=f"Staff {index}",
                                        close=False, files=[(f"s{index}.png", png_bytes())])
             services.rate(cast.alice, ticket.number, message_id=message.pk, value="good")
 

@@ -162,9 +162,9 @@ def test_queue_filters_by_status_and_hides_archived_unless_asked(cast, logged_in
     frozen = held(cast, subject="Frozen")
     services.freeze(cast.john, frozen.number)
     answered = held(cast, subject="Answered")
-    services.respond(cast.john, answered.number, body="Done", close=True)
+    services.reply(cast.john, answered.number, body="Done", close=True)
     archived = held(cast, subject="Archived")
-    services.respond(cast.john, archived.number, body="Done", close=True)
+    services.reply(cast.john, archived.number, body="Done", close=True)
     services.archive(cast.alice, archived.number)
     browser = logged_in(cast.john)
 
@@ -201,7 +201,7 @@ def test_queue_filters_by_client_with_a_removable_chip(cast, logged_in):
 
 def test_needs_reply_filter_and_order(cast, logged_in):
     waiting_client = held(cast, subject="Answered already")
-    services.respond(cast.john, waiting_client.number, body="Here you go", close=False)
+    services.reply(cast.john, waiting_client.number, body="Here you go", close=False)
     needs_reply = cast.open(subject="Still waiting")
     browser = logged_in(cast.john)
     assert numbers(browser.get(queue_url())) == [needs_reply.number, waiting_client.number]
@@ -330,7 +330,7 @@ def test_the_queue_and_search_escape_what_clients_typed(cast, logged_in):
 def test_the_conversation_escapes_what_people_wrote_and_shows_ratings(cast, logged_in):
     ticket = cast.open(subject="<b>Subject</b>", body="<script>alert(1)</script> & more")
     services.take(cast.john, ticket.number)
-    answer = services.respond(cast.john, ticket.number, body="Fixed <now>", close=False)
+    answer = services.reply(cast.john, ticket.number, body="Fixed <now>", close=False)
     services.rate(cast.alice, ticket.number, message_id=answer.pk, value="bad",
                   comment='"Slow" <i>again</i>')
     html = logged_in(cast.john).get(ticket_url(ticket)).content.decode()
@@ -348,7 +348,7 @@ def test_events_read_as_system_lines(cast, logged_in):
                              priority=Priority.HIGH)
     services.freeze(cast.john, ticket.number, reason="Waiting for the data centre")
     services.resume(cast.john, ticket.number)
-    services.respond(cast.john, ticket.number, body="Fixed", close=True)
+    services.reply(cast.john, ticket.number, body="Fixed", close=True)
     services.reassign(cast.supervisor, ticket.number, cast.gary.pk)
     message = Message.objects.filter(ticket=ticket, author=cast.john).last()
     services.rate(cast.alice, ticket.number, message_id=message.pk, value="good")
@@ -662,7 +662,7 @@ def _long_conversation(cast, count):
     services.take(cast.john, ticket.number)
     for i in range(count):
         if i % 3 == 0:
-            services.respond(cast.john, ticket.number, body=f"Answer {i}", close=False,
+            services.reply(cast.john, ticket.number, body=f"Answer {i}", close=False,
                              files=[(f"log{i}.txt", b"line\n")])
         elif i % 3 == 1:
             services.comment(cast.gary, ticket.number, body=f"Note {i}")
@@ -704,11 +704,11 @@ def test_a_conversation_without_files_or_other_people_reads_neither(cast, logged
     browser = logged_in(cast.john)
     simple = cast.open(subject="Simple")
     services.take(cast.john, simple.number)
-    services.respond(cast.john, simple.number, body="Answer", close=False)
+    services.reply(cast.john, simple.number, body="Answer", close=False)
     services.client_reply(cast.alice, simple.number, body="Thanks")
     rich = cast.open(subject="Rich")
     services.take(cast.john, rich.number)
-    services.respond(cast.john, rich.number, body="Answer", close=False,
+    services.reply(cast.john, rich.number, body="Answer", close=False,
                      files=[("log.txt", b"line\n")])
     services.comment(cast.gary, rich.number, body="Seen this before")
     few, simple_html = _statements_and_page(browser, simple)

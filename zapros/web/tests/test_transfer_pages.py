@@ -28,7 +28,7 @@ def test_the_transfer_form_lists_departments_and_staff(cast, logged_in):
 def test_no_transfer_form_on_an_archived_ticket(cast, logged_in):
     ticket = cast.open()
     services.take(cast.john, ticket.number)
-    services.respond(cast.john, ticket.number, body="Done", close=True)
+    services.reply(cast.john, ticket.number, body="Done", close=True)
     services.archive(cast.alice, ticket.number)
     html = logged_in(cast.john).get(ticket_url(ticket)).content.decode()
     assert ticket_url(ticket, "transfer") not in html

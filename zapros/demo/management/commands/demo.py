@@ -223,7 +223,7 @@ class Demo:
         )
         let_time_pass(ticket, hours=5)
         services.take(self.john, ticket.number)
-        answer = services.respond(
+        answer = services.reply(
             self.john, ticket.number, close=True,
             body="Hello Alice,\n\nthe certificate was renewed and now covers both "
                  "alice-bakery.example and www.alice-bakery.example. Automatic renewal is on, "
@@ -245,7 +245,7 @@ class Demo:
         )
         let_time_pass(ticket, hours=3)
         services.take(self.supervisor, ticket.number)
-        services.respond(
+        services.reply(
             self.supervisor, ticket.number, close=True,
             body="Hello Bob,\n\nyou are right: the second year was not counted. The invoice is "
                  "cancelled; nothing is due until next March.\n\nSue",
@@ -263,7 +263,7 @@ class Demo:
         )
         let_time_pass(ticket, hours=6)
         services.take(self.john, ticket.number)
-        answer = services.respond(
+        answer = services.reply(
             self.john, ticket.number, close=True,
             body="Здравствуйте, Иван!\n\nЯщик был переполнен, мы увеличили квоту до 10 ГБ. "
                  "Письма должны снова приходить.\n\nДжон",
@@ -296,7 +296,7 @@ class Demo:
         services.save_parameters(self.john, ticket.number,
                                  topic=self.topics["E-mail"].pk,
                                  title="New mailbox for alice-bakery.example")
-        services.respond(
+        services.reply(
             self.john, ticket.number, close=True,
             body="Hello Alice,\n\nopen Mail → Mailboxes → Add mailbox, type \"orders\" and a "
                  "password. The screenshot shows where the button is.\n\nJohn",
@@ -313,7 +313,7 @@ class Demo:
         )
         let_time_pass(ticket, hours=10)
         services.take(self.gary, ticket.number)
-        services.respond(
+        services.reply(
             self.gary, ticket.number, close=False,
             body="Здравствуйте, Иван!\n\nНа узле, где работает ваш VPS, ночью идёт резервное "
                  "копирование соседних серверов. В субботу мы перенесём ваш VPS на новый узел "
@@ -361,7 +361,7 @@ class Demo:
         )
         let_time_pass(ticket, hours=2)
         services.take(self.gary, ticket.number)
-        services.respond(
+        services.reply(
             self.gary, ticket.number, close=False,
             body="Hello Alice,\n\nas promised: a dedicated server with 8 cores and 32 GB would "
                  "cost 89 € a month, with the move of your site included. Shall I book it?\n\n"

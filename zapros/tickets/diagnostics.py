@@ -18,7 +18,7 @@ from zapros.core.errors import RateLimited, ValidationFailed
 from zapros.core.hostnames import to_ascii
 from zapros.diagnostics import dnslookup, whois
 
-from .. import policies
+from . import policies
 
 WHOIS = "whois"
 DNS = "dns"

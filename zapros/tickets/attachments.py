@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from zapros.core.errors import ValidationFailed
 
-from ..models import Attachment, Message
+from .models import Attachment, Message
 
 SIGNATURES = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),

@@ -32,23 +32,3 @@ def clean_body(body: str | None, *, field: str = "body", message: str | None = N
             field=field,
         )
     return body
-
-
-def clean_id(value) -> int | None:
-    """A primary key that came from outside (a form, the API, a mail), or None when it cannot
-    be one, so that the lookup finds nothing and the caller refuses with its own message
-    instead of the database rejecting the query."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    # Keys are positive 64-bit integers; anything else would make the database driver fail.
-    return number if 0 < number < 2**63 else None
-
-
-def clean_choice(value, choices, *, field: str, message: str):
-    """``value`` if it is one of ``choices``; ``message`` may be lazy, as for clean_body."""
-    for choice in choices:
-        if str(value) == str(choice.value):
-            return choice.value
-    raise ValidationFailed(str(message), field=field)

@@ -4,10 +4,10 @@ from datetime import datetime
 
 from zapros.accounts.models import User
 from zapros.core import clock
+from zapros.core.sql import rows
 
-from .. import states
-from ..models import Event, Message, Ticket
-from . import attachments, rows
+from . import attachments, states
+from .models import Event, Message, Ticket
 
 
 def record_event(ticket: Ticket, actor: User | None, kind: str, at: datetime, **data) -> Event:

@@ -2,8 +2,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 
-from ..models import Ticket, TicketCounter
-from . import rows
+from zapros.core.sql import rows
+
+from .models import Ticket, TicketCounter
 
 
 def next_ticket_number() -> int:

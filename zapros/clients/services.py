@@ -4,11 +4,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zapros.accounts.models import User
-from zapros.clients.models import Client, CommentRevision
 from zapros.core import clock
 from zapros.core.errors import ValidationFailed
 
-from .. import policies
+from . import policies
+from .models import Client, CommentRevision
 
 CLIENT_COMMENT_MAX = 5000
 
