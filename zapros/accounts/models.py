@@ -13,6 +13,8 @@ class Role(models.TextChoices):
     AGENT = "agent", _("Agent")
     SUPERVISOR = "supervisor", _("Supervisor")
     ADMIN = "admin", _("Administrator")
+    # What background work acts as (see accounts.system): never signs in, never in staff lists.
+    SYSTEM = "system", _("System")
 
 
 STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})

@@ -29,3 +29,8 @@ def is_admin(user: User) -> bool:
 
 def is_client(user: User) -> bool:
     return is_active(user) and user.is_client
+
+
+def is_system(user: User) -> bool:
+    """The actor background work runs as: automatic archiving, resuming on a date, rules."""
+    return is_active(user) and user.role == Role.SYSTEM

@@ -5,10 +5,12 @@ built from the client schemas only, which have no field for anything staff-only,
 internal can slip into it by accident.
 """
 
+import json
 from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from zapros.tickets.states import StaffStatus, State
 
@@ -232,13 +234,6 @@ class TicketIn(Schema):
     )
 
 
-class MessageIn(Schema):
-    body: str = ""
-    visibility: Literal["public", "internal"] = Field(
-        "public", description="Staff: `internal` leaves a comment only staff see."
-    )
-    close: bool = Field(False, description="Staff: Send and close (the request is answered).")
-    note: str = Field("", description="Staff: an internal comment added after the reply.")
 
 
 class ReassignIn(Schema):
@@ -266,6 +261,46 @@ class ParametersIn(Schema):
     topic: Id | None = None
     type: str | None = None
     priority: int | None = None
+
+
+class MessageIn(Schema):
+    body: str = Field("", description="The message; staff may leave it empty when `note` "
+                                      "is given (an internal comment only).")
+    visibility: Literal["public", "internal"] = Field(
+        "public", description="Staff: `internal` leaves a comment only staff see."
+    )
+    close: bool = Field(False, description="Staff: Send and close (the request is answered).")
+    note: str = Field("", description="Staff: an internal comment written with the reply.")
+    # A plain object, not a nested schema: ninja would spread a nested schema's fields over
+    # the form's top level. Checked against ParametersIn below.
+    parameters: dict | None = Field(
+        None, description="Staff: the request's parameters changed with the reply (the fields "
+                          "of `/parameters`: subject, title, service, topic, type, priority), "
+                          "written together with it or not at all. In a multipart form: the "
+                          "object as JSON.")
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _parameters_from_form(cls, value):
+        # A form field carries text: the object arrives as JSON there.
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else None
+            except ValueError:
+                raise ValueError("parameters must be a JSON object") from None
+        if value is not None and not isinstance(value, dict):
+            raise ValueError("parameters must be a JSON object")
+        return value
+
+    @field_validator("parameters")
+    @classmethod
+    def _known_parameters(cls, value):
+        if value is None:
+            return None
+        unknown = set(value) - set(ParametersIn.model_fields)
+        if unknown:
+            raise ValueError(f"unknown parameter: {sorted(unknown)[0]}")
+        return ParametersIn.model_validate(value).model_dump(exclude_unset=True)
 
 
 class MessageEditIn(Schema):

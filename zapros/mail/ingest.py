@@ -201,9 +201,9 @@ def file_ticket(actor, client: Client, gateway: MailGateway, mail: parsing.Parse
 
 def file_reply(actor, number: int, mail: parsing.ParsedMail) -> Message:
     files, notes = usable_files(mail.parts)
-    return services.reply_from_email(
-        actor, number, body=mail.text, files=files, email_message_id=mail.message_id,
-        notes=notes, html=mail.html,
+    return services.client_reply(
+        actor, number, body=mail.text, files=files, channel=Message.Channel.EMAIL,
+        email_message_id=mail.message_id, notes=notes, html=mail.html,
     )
 
 

@@ -38,7 +38,7 @@ def visible_tickets(user: User, department_id: int | None = None, *,
         tickets = tickets.filter(department_id=department_id)
     if user.is_client:
         return tickets.filter(client_id=user.pk)
-    if user.is_overseer:
+    if user.is_overseer or roles.is_system(user):
         return tickets
     if user.is_staff_member:
         if single and department_id is None:
@@ -177,7 +177,8 @@ def is_client_of(user: User, ticket: Ticket) -> bool:
 # --- Checks before writing. Each raises; the caller already holds the ticket. ----------------
 
 def ensure_staff(user: User) -> None:
-    if not roles.is_staff_viewer(user):
+    """Staff, or the system acting for them (rules, timers)."""
+    if not (roles.is_staff_viewer(user) or roles.is_system(user)):
         raise Forbidden(_("Only support staff can do this."))
 
 
@@ -203,7 +204,8 @@ def ensure_can_take(user: User, ticket: Ticket) -> None:
 def ensure_holder(user: User, ticket: Ticket) -> None:
     """Public replies and parameter changes are for the agent who holds the ticket."""
     ensure_staff(user)
-    if ticket.holder_id == user.pk:
+    if ticket.holder_id == user.pk or roles.is_system(user):
+        # The system acts on whoever's ticket its rules name: a rule is the team's decision.
         return
     if ticket.holder_id is None:
         raise Conflict(_("Take the request before you answer it or change it."))
@@ -219,6 +221,29 @@ def held_by_message(ticket: Ticket) -> str:
 def ensure_can_act_on_held(user: User, ticket: Ticket, action: Action) -> None:
     ensure_holder(user, ticket)
     states.next_state(ticket.state, action, held=True)
+
+
+def ensure_can_resolve(user: User, ticket: Ticket) -> Action:
+    """The client who owns the ticket says it is solved, or its holder marks it so; answers
+    which row of the state table applies."""
+    if is_client_of(user, ticket):
+        return Action.CLIENT_RESOLVE
+    ensure_can_act_on_held(user, ticket, Action.RESOLVE)
+    return Action.RESOLVE
+
+
+def ensure_can_archive(user: User, ticket: Ticket) -> None:
+    """The client who owns the ticket, its holder, or the system (after it lay untouched)."""
+    if not is_client_of(user, ticket):
+        ensure_holder(user, ticket)
+
+
+def ensure_can_write_as_client(user: User, ticket: Ticket, channel: str) -> None:
+    """A client's message: the client who owns the ticket, or staff who see it filing the
+    client's mail from the Incoming inbox (by mail only: staff answer as themselves)."""
+    filing_mail = channel == Message.Channel.EMAIL and roles.is_staff_viewer(user)
+    if not (is_client_of(user, ticket) or filing_mail):
+        raise Forbidden(_("Only the client who owns this request can do this."))
 
 
 def ensure_can_comment(user: User, ticket: Ticket) -> None:
@@ -256,15 +281,6 @@ def ensure_can_rework(user: User, ticket: Ticket) -> None:
     if user.is_overseer or ticket.holder_id is None or ticket.holder_id == user.pk:
         return
     raise Conflict(held_by_message(ticket))
-
-
-def ensure_not_merged(ticket: Ticket) -> None:
-    """A merged ticket is an empty pointer: the conversation goes on in the one it points to."""
-    if ticket.merged_into_id is not None:
-        raise Conflict(
-            _("This request was merged into request #%(number)s; write there instead.")
-            % {"number": ticket.merged_into.number}
-        )
 
 
 def message_edit_refusal(user: User, message: Message) -> str | None:

@@ -10,13 +10,13 @@ from . import attachments, states
 from .models import Event, Message, Ticket
 
 
-def record_event(ticket: Ticket, actor: User | None, kind: str, at: datetime, **data) -> Event:
+def record_event(ticket: Ticket, actor: User, kind: str, at: datetime, **data) -> Event:
     event = new_event(ticket, actor, kind, at, **data)
     rows.insert(event)
     return event
 
 
-def new_event(ticket: Ticket, actor: User | None, kind: str, at: datetime, **data) -> Event:
+def new_event(ticket: Ticket, actor: User, kind: str, at: datetime, **data) -> Event:
     """An event not written yet (see :func:`rows.insert`)."""
     return Event(ticket=ticket, actor=actor, kind=kind, data=data, created_at=at)
 

@@ -12,7 +12,6 @@ from ninja import File, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
 from zapros.accounts import roles
-from zapros.core.errors import ValidationFailed
 from zapros.tickets import policies, selectors, services
 from zapros.tickets.files import attachment_response
 from zapros.tickets.models import Message
@@ -113,24 +112,17 @@ def post_message(
     """JSON, or multipart form data with files in `attachments`.
 
     A client's message is a reply. Staff: `visibility: internal` leaves an internal comment;
-    otherwise the holder answers the client, and `close: true` is *Send and close*. `note`
-    adds an internal comment to the answer.
+    otherwise the holder answers the client (`close: true` is *Send and close*), with `note`
+    an internal comment and `parameters` the request's parameters written in the same step;
+    a `note` without a `body` is an internal comment alone. A client writing into a request
+    merged into another writes into that other one, where the conversation goes on.
     """
     user = request.auth
-    files = attachments or []
-    if payload.visibility == "internal":
-        try:
-            message = services.comment(user, number, body=payload.body, files=files, channel=API)
-        except ValidationFailed as error:
-            if error.field == "note":  # the comment's text arrives in `body` here
-                error.field = "body"
-            raise
-    elif user.is_client:
-        message = services.client_reply(user, number, body=payload.body, files=files,
-                                        channel=API)
-    else:
-        message = services.reply(user, number, body=payload.body, close=payload.close,
-                                   note=payload.note, files=files, channel=API)
+    message = services.write(
+        user, number, body=payload.body, internal=payload.visibility == "internal",
+        note=payload.note, close=payload.close, parameters=payload.parameters,
+        files=attachments or [], channel=API,
+    )
     return Status(201, present.message_out(user, message))
 
 
@@ -244,12 +236,8 @@ def resume(request, number: Number):
              summary="Mark a request as solved")
 def resolve(request, number: Number):
     """The client who owns it, or the agent who holds it."""
-    user = request.auth
-    if user.is_client:
-        services.client_resolve(user, number)
-    else:
-        services.resolve(user, number)
-    return _detail(user, number)
+    services.resolve(request.auth, number)
+    return _detail(request.auth, number)
 
 
 @router.post("/tickets/{number}/archive", response={200: schemas.TicketOut, **ERRORS},

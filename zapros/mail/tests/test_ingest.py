@@ -184,8 +184,8 @@ def test_a_reply_to_a_merged_request_lands_in_the_request_it_was_merged_into(cas
     target = cast.open(subject="Backups are slow")
     services.merge(cast.supervisor, source.number, target=target.number)
 
-    message = services.reply_from_email(
-        cast.alice, source.number, body="Still failing tonight.",
+    message = services.client_reply(
+        cast.alice, source.number, body="Still failing tonight.", channel=Message.Channel.EMAIL,
         email_message_id="<merged-reply@alice.example>",
     )
 

@@ -2,22 +2,19 @@
 
 from .creation import open_ticket
 from .editing import edit_message
-from .email import open_ticket_from_email, reply_from_email
+from .email import open_ticket_from_email
 from .followers import add_cc, follow, remove_cc, retry_mail, unfollow
 from .holding import reassign, take, unlock
 from .lifecycle import (
     archive,
-    client_reply,
-    client_resolve,
-    comment,
     freeze,
     mark_seen,
     rate,
-    reply,
     resolve,
     resume,
     save_parameters,
 )
+from .posting import client_reply, comment, reply, write
 from .restructure import merge, split
 from .templates import (
     create_template,
@@ -28,10 +25,9 @@ from .templates import (
 from .transfer import transfer
 
 __all__ = [
-    "add_cc", "archive", "client_reply", "client_resolve", "comment", "create_template",
-    "deactivate_template", "edit_message", "follow", "freeze", "mark_seen", "merge",
-    "open_ticket", "open_ticket_from_email", "rate", "reassign", "remove_cc", "render_template",
-    "reply",
-    "reply_from_email", "resolve", "resume", "retry_mail", "save_parameters", "split",
-    "take", "transfer", "unfollow", "unlock", "update_template",
+    "add_cc", "archive", "client_reply", "comment", "create_template", "deactivate_template",
+    "edit_message", "follow", "freeze", "mark_seen", "merge", "open_ticket",
+    "open_ticket_from_email", "rate", "reassign", "remove_cc", "render_template", "reply",
+    "resolve", "resume", "retry_mail", "save_parameters", "split", "take", "transfer",
+    "unfollow", "unlock", "update_template", "write",
 ]

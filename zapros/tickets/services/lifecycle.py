@@ -1,5 +1,6 @@
-"""Writing into a ticket and moving it through its states, from either side."""
+"""Moving a ticket through its states, and its parameters, from either side."""
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from django.db import transaction
@@ -11,120 +12,54 @@ from zapros.core import clock
 from zapros.core.errors import ValidationFailed
 from zapros.core.validation import clean_choice, clean_id
 
-from .. import attachments, notifications, policies, search, writes
+from .. import policies, search, writes
 from ..models import Event, Message, Priority, Rating, Ticket, TicketType, Topic
 from ..states import Action
-from ..validation import clean_body, clean_subject
-
-
-def reply(
-    actor: User,
-    number: int,
-    *,
-    body: str,
-    close: bool,
-    note: str = "",
-    files=(),
-    channel: str = Message.Channel.WEB,
-) -> Message:
-    """The holder answers the client: *Send and close* (``close``, state ``answered``) or
-    *Send* (chat mode, the ticket stays held and open).
-
-    ``note``, if given, is added as an internal comment after the reply. Writes the public
-    message (with attachments), the comment, the new state and a ``replied``/``closed`` event
-    in one transaction. Raises Conflict when someone else holds the ticket or nobody does.
-    The reply is mailed to the client (and the copy addresses) under a Message-ID kept on the
-    message, the comment to staff followers only; both leave after the commit.
-    """
-    action = Action.SEND_AND_CLOSE if close else Action.SEND
-    body = clean_body(body, message=_("Write a reply before sending."))
-    note = (note or "").strip()
-    uploads = attachments.prepare_uploads(files)
-    with attachments.files_written() as written, transaction.atomic():
-        ticket = policies.access_ticket(actor, number, for_update=True)
-        policies.ensure_can_act_on_held(actor, ticket, action)
-        now = clock.now()
-        message = writes.post_message(
-            ticket, author=actor, author_kind=Message.AuthorKind.STAFF, body=body, at=now,
-            channel=channel, uploads=uploads, written=written,
-            email_message_id=notifications.new_message_id(ticket),
-        )
-        notifications.message_posted(message, actor)
-        if note:
-            internal = writes.post_message(
-                ticket, author=actor, author_kind=Message.AuthorKind.STAFF, body=note, at=now,
-                visibility=Message.Visibility.INTERNAL, channel=channel,
-            )
-            notifications.message_posted(internal, actor)
-        old, new = writes.move(ticket, action)
-        if ticket.assignee_id is None:
-            ticket.assignee = actor
-        writes.save(ticket)
-        search.index_ticket(ticket.pk)
-        writes.record_event(
-            ticket, actor, Event.Kind.CLOSED if close else Event.Kind.REPLIED, now,
-            message=message.pk, **{"from": old, "to": new},
-        )
-    return message
-
-
-def comment(actor: User, number: int, *, body: str, files=(),
-            channel: str = Message.Channel.WEB) -> Message:
-    """An internal comment: seen by staff only, never by the client. Any staff member who sees
-    the ticket may leave one, held or not; the state does not change. Staff followers are
-    mailed after the commit."""
-    body = clean_body(body, field="note", message=_("Write the comment first."))
-    uploads = attachments.prepare_uploads(files)
-    with attachments.files_written() as written, transaction.atomic():
-        ticket = policies.access_ticket(actor, number, for_update=True)
-        policies.ensure_can_comment(actor, ticket)
-        now = clock.now()
-        message = writes.post_message(
-            ticket, author=actor, author_kind=Message.AuthorKind.STAFF, body=body, at=now,
-            visibility=Message.Visibility.INTERNAL, channel=channel, uploads=uploads,
-            written=written,
-        )
-        notifications.message_posted(message, actor)
-        writes.save(ticket)
-        search.index_ticket(ticket.pk)
-        writes.record_event(ticket, actor, Event.Kind.COMMENTED, now, message=message.pk)
-    return message
-
+from ..validation import clean_subject
 
 PARAMETERS = ("subject", "title", "service", "topic", "type", "priority")
 
 
 def save_parameters(actor: User, number: int, **changes) -> Ticket:
-    """The holder changes subject, staff title, service, topic, type or priority.
+    """The holder changes subject, staff title, service, topic, type or priority: the reply
+    form's *Save parameters* (the typed text is not sent). See :func:`change_parameters`."""
+    with transaction.atomic():
+        ticket = policies.access_ticket(actor, number, for_update=True)
+        change_parameters(actor, ticket, changes, clock.now())
+    return ticket
 
-    Only the keys passed are changed. Writes a ``parameters`` event listing old and new values;
-    nothing is written when nothing changed. A new topic brings its response deadline to a
-    reply still due; its default department does not move the ticket (that is a transfer).
+
+def change_parameters(actor: User, ticket: Ticket, changes: Mapping, now: datetime) -> dict:
+    """Change the parameters of ``ticket``, locked by the caller's transaction; returns what
+    changed as ``{field: [old, new]}``.
+
+    Only the keys passed are changed, by the holder. Writes a ``parameters`` event listing old
+    and new values; nothing is written when nothing changed. A new topic brings its response
+    deadline to a reply still due; its default department does not move the ticket (that is a
+    transfer). Raises ValidationFailed (an unknown field, a value not offered), Conflict (not
+    the holder), InvalidTransition.
     """
     unknown = set(changes) - set(PARAMETERS)
     if unknown:
         raise ValidationFailed(_("Unknown field."), field=sorted(unknown)[0])
-    with transaction.atomic():
-        ticket = policies.access_ticket(actor, number, for_update=True)
-        policies.ensure_can_act_on_held(actor, ticket, Action.SAVE)
-        new_values = _clean_parameters(ticket, changes)
-        diff = {}
-        for field, value in new_values.items():
-            old = getattr(ticket, f"{field}_id" if field in {"service", "topic"} else field)
-            new = value.pk if field in {"service", "topic"} and value else value
-            if old != new:
-                diff[field] = [old, new]
-                setattr(ticket, field, value)
-        if diff:
-            now = clock.now()
-            if "topic" in diff and ticket.needs_reply and ticket.reply_due_at is not None:
-                _apply_topic_deadline(ticket, old_topic_id=diff["topic"][0])
-            ticket.updated_at = now
-            writes.save(ticket)
-            if diff.keys() & {"subject", "title"}:
-                search.index_ticket(ticket.pk)
-            writes.record_event(ticket, actor, Event.Kind.PARAMETERS, now, changes=diff)
-    return ticket
+    policies.ensure_can_act_on_held(actor, ticket, Action.SAVE)
+    new_values = _clean_parameters(ticket, changes)
+    diff = {}
+    for field, value in new_values.items():
+        old = getattr(ticket, f"{field}_id" if field in {"service", "topic"} else field)
+        new = value.pk if field in {"service", "topic"} and value else value
+        if old != new:
+            diff[field] = [old, new]
+            setattr(ticket, field, value)
+    if diff:
+        if "topic" in diff and ticket.needs_reply and ticket.reply_due_at is not None:
+            _apply_topic_deadline(ticket, old_topic_id=diff["topic"][0])
+        ticket.updated_at = now
+        writes.save(ticket)
+        if diff.keys() & {"subject", "title"}:
+            search.index_ticket(ticket.pk)
+        writes.record_event(ticket, actor, Event.Kind.PARAMETERS, now, changes=diff)
+    return diff
 
 
 def _apply_topic_deadline(ticket: Ticket, *, old_topic_id: int | None) -> None:
@@ -176,15 +111,22 @@ def _clean_parameters(ticket: Ticket, changes: dict) -> dict:
     return values
 
 
-def _staff_move(actor: User, number: int, action: Action, kind: str, **data) -> Ticket:
+def _move(actor: User, number: int, action: Action, kind: str, *, ensure, because=None,
+          then=None) -> Ticket:
+    """One move through the state table: lock, ask ``ensure(actor, ticket)`` (which raises,
+    or may answer the row of the table that applies to this actor), move, save and write the
+    ``kind`` event with ``because`` (why, when the system acts) in its data. ``then(ticket)``
+    may take one more step on the ticket before it is saved."""
     with transaction.atomic():
         ticket = policies.access_ticket(actor, number, for_update=True)
-        policies.ensure_can_act_on_held(actor, ticket, action)
+        action = ensure(actor, ticket) or action
         old, new = writes.move(ticket, action)
+        if then is not None:
+            new = then(ticket) or new
         ticket.updated_at = clock.now()
         writes.save(ticket)
         writes.record_event(
-            ticket, actor, kind, ticket.updated_at, **data, **{"from": old, "to": new}
+            ticket, actor, kind, ticket.updated_at, **(because or {}), **{"from": old, "to": new}
         )
     return ticket
 
@@ -230,73 +172,35 @@ def freeze(actor: User, number: int, *, reason: str = "", resume_on: date | None
     return ticket
 
 
-def resume(actor: User, number: int) -> Ticket:
-    """The holder takes a frozen ticket back into work."""
-    return _staff_move(actor, number, Action.RESUME, Event.Kind.RESUMED)
+def resume(actor: User, number: int, *, because: Mapping | None = None) -> Ticket:
+    """Take a frozen ticket back into work: its holder, or the system when the resume date
+    has come (``because`` says so in the event). A ticket nobody holds (it was unlocked while
+    frozen) goes on to ``new``, so that anyone in its department can take it."""
+    def unheld_to_new(ticket):
+        if ticket.holder_id is None:
+            return writes.move(ticket, Action.UNLOCK)[1]
+        return None
+
+    return _move(actor, number, Action.RESUME, Event.Kind.RESUMED, because=because,
+                 then=unheld_to_new,
+                 ensure=lambda a, t: policies.ensure_can_act_on_held(a, t, Action.RESUME))
 
 
 def resolve(actor: User, number: int) -> Ticket:
-    """The holder marks the question as solved."""
-    return _staff_move(actor, number, Action.RESOLVE, Event.Kind.RESOLVED)
+    """Mark the question as solved: the client who owns the ticket, or the agent who holds
+    it."""
+    return _move(actor, number, Action.RESOLVE, Event.Kind.RESOLVED,
+                 ensure=policies.ensure_can_resolve)
 
 
-def archive(actor: User, number: int) -> Ticket:
-    """Archive an answered or resolved ticket: its client, or the agent who holds it.
+def archive(actor: User, number: int, *, because: Mapping | None = None) -> Ticket:
+    """Archive an answered or resolved ticket: its client, the agent who holds it, or the
+    system after the ticket was left untouched (``because`` says so in the event).
 
     Refused with a clear message while the ticket is still open at the provider.
     """
-    with transaction.atomic():
-        ticket = policies.access_ticket(actor, number, for_update=True)
-        if not policies.is_client_of(actor, ticket):
-            policies.ensure_holder(actor, ticket)
-        old, new = writes.move(ticket, Action.ARCHIVE)
-        ticket.updated_at = clock.now()
-        writes.save(ticket)
-        writes.record_event(
-            ticket, actor, Event.Kind.ARCHIVED, ticket.updated_at, **{"from": old, "to": new}
-        )
-    return ticket
-
-
-def client_reply(actor: User, number: int, *, body: str, files=(),
-                 channel: str = Message.Channel.WEB, email_message_id: str = "") -> Message:
-    """The client writes into their ticket. Into an answered, resolved or archived ticket this
-    reopens it: ``open`` if an agent still holds it, ``new`` otherwise. Staff followers are
-    mailed after the commit."""
-    body = clean_body(body)
-    uploads = attachments.prepare_uploads(files)
-    with attachments.files_written() as written, transaction.atomic():
-        ticket = policies.access_ticket(actor, number, for_update=True)
-        policies.ensure_client_owner(actor, ticket)
-        policies.ensure_not_merged(ticket)
-        now = clock.now()
-        old, new = writes.move(ticket, Action.CLIENT_REPLY)
-        message = writes.post_message(
-            ticket, author=actor, author_kind=Message.AuthorKind.CLIENT, body=body, at=now,
-            channel=channel, uploads=uploads, written=written, email_message_id=email_message_id,
-        )
-        notifications.message_posted(message, actor)
-        writes.save(ticket)
-        search.index_ticket(ticket.pk)
-        writes.record_event(
-            ticket, actor, Event.Kind.REOPENED if old != new else Event.Kind.CLIENT_REPLIED,
-            now, message=message.pk, **{"from": old, "to": new},
-        )
-    return message
-
-
-def client_resolve(actor: User, number: int) -> Ticket:
-    """The client says the question is solved."""
-    with transaction.atomic():
-        ticket = policies.access_ticket(actor, number, for_update=True)
-        policies.ensure_client_owner(actor, ticket)
-        old, new = writes.move(ticket, Action.CLIENT_RESOLVE)
-        ticket.updated_at = clock.now()
-        writes.save(ticket)
-        writes.record_event(
-            ticket, actor, Event.Kind.RESOLVED, ticket.updated_at, **{"from": old, "to": new}
-        )
-    return ticket
+    return _move(actor, number, Action.ARCHIVE, Event.Kind.ARCHIVED, because=because,
+                 ensure=policies.ensure_can_archive)
 
 
 def mark_seen(actor: User, ticket: Ticket) -> None:

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from zapros.accounts import roles
 from zapros.core import clock
 from zapros.tickets import services
 from zapros.tickets.models import Event, Ticket
@@ -31,7 +32,7 @@ def test_old_answered_and_resolved_tickets_are_archived(cast):
     for ticket in (answered, resolved):
         assert cast.refresh(ticket).state == "archived"
         event = Event.objects.get(ticket=ticket, kind=Event.Kind.ARCHIVED)
-        assert event.actor is None and event.data["automatic"] is True
+        assert roles.is_system(event.actor) and event.data["automatic"] is True
 
 
 def test_recent_and_active_tickets_stay(cast):

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from zapros.accounts import roles
 from zapros.core import clock
 from zapros.core.errors import Conflict, InvalidTransition, ValidationFailed
 from zapros.tickets import services
@@ -103,7 +104,7 @@ def test_the_resume_task_brings_due_tickets_back_once(cast):
     fresh = cast.refresh(due)
     assert (fresh.state, fresh.holder_id, fresh.resume_on) == ("open", cast.john.pk, None)
     event = Event.objects.get(ticket=due, kind=Event.Kind.RESUMED)
-    assert event.actor is None and event.data["automatic"] is True
+    assert roles.is_system(event.actor) and event.data["automatic"] is True
     assert (event.data["from"], event.data["to"]) == ("on_hold", "open")
     assert cast.refresh(later).state == "on_hold"
     assert cast.refresh(plain).state == "on_hold"

@@ -143,7 +143,7 @@ def ticket(request, number: int):
                 add_domain_error(request, error, form)
             else:
                 messages.success(request, _("Your message has been sent."))
-                return redirect(_ticket_url(ticket.number, message.pk))
+                return redirect(_ticket_url(message.ticket.number, message.pk))
     return _ticket_page(request, ticket, form)
 
 
@@ -180,7 +180,7 @@ def _ticket_page(request, ticket, reply_form):
 @require_POST
 def resolve(request, number: int):
     try:
-        services.client_resolve(request.user, number)
+        services.resolve(request.user, number)
     except DomainError as error:
         add_domain_error(request, error)
     else:

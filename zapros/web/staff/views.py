@@ -11,7 +11,6 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -239,18 +238,14 @@ def reply(request, number: int):
     data = form.cleaned_data
     changes = form.changed_parameters()
     try:
-        # Parameters changed in the form go with the reply: both are written or neither.
-        with transaction.atomic():
-            if changes or action == Action.SAVE:
-                services.save_parameters(user, ticket.number, **changes)
-            if action == Action.SEND and not data["body"].strip() and data["note"].strip():
-                services.comment(user, ticket.number, body=data["note"],
-                                 files=data["attachments"])
-            elif action != Action.SAVE:
-                services.reply(
-                    user, ticket.number, body=data["body"], note=data["note"],
-                    close=action == Action.SEND_AND_CLOSE, files=data["attachments"],
-                )
+        if action == Action.SAVE:
+            services.save_parameters(user, ticket.number, **changes)
+        else:
+            services.reply(
+                user, ticket.number, body=data["body"], note=data["note"],
+                close=action == Action.SEND_AND_CLOSE, parameters=changes,
+                files=data["attachments"],
+            )
     except ValidationFailed as error:
         add_domain_error(request, error, form)
         return render_ticket(request, access(user, number), form=form)

@@ -542,7 +542,7 @@ def test_client_marks_a_request_as_solved(cast, logged_in):
 
 def test_marking_a_solved_request_as_solved_again_is_refused(cast, logged_in):
     ticket = cast.open()
-    services.client_resolve(cast.alice, ticket.number)
+    services.resolve(cast.alice, ticket.number)
     before = counts()
 
     response = logged_in(cast.alice).post(

@@ -252,7 +252,7 @@ class Demo:
         )
         let_time_pass(ticket, hours=8)
         self.read(self.bob, ticket)
-        services.client_resolve(self.bob, ticket.number)
+        services.resolve(self.bob, ticket.number)
         let_time_pass(ticket, days=9)
 
     def reopened_by_the_client(self) -> None:
