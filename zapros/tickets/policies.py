@@ -5,15 +5,26 @@ Every selector starts from :func:`visible_tickets`; every operation fetches its 
 invisible tickets raise the same :class:`NotFound`, so ticket numbers cannot be probed.
 """
 
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zapros.accounts import roles
 from zapros.accounts.models import Department, User
 from zapros.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from zapros.core.validation import clean_id
 
 from . import states
-from .models import Attachment, Message, ResponseTemplate, Share, Ticket
+from .models import (
+    CLIENT_TICKET_TYPES,
+    Attachment,
+    Message,
+    ResponseTemplate,
+    Share,
+    Ticket,
+    TicketType,
+)
 from .states import Action, State
 
 
@@ -190,6 +201,29 @@ def ensure_overseer(user: User) -> None:
 def ensure_client_owner(user: User, ticket: Ticket) -> None:
     if not is_client_of(user, ticket):
         raise Forbidden(_("Only the client who owns this request can do this."))
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Whom a new ticket is for and what its opener may choose."""
+
+    client_id: int | None
+    types: tuple   # of TicketType
+    support_center_only: bool   # clients choose among the support center's departments
+
+
+def opening_for(user: User, client_id) -> Opening:
+    """A client opens tickets for themselves, with the client ticket types, in departments of
+    the support center; staff open one for any client (``client_id``, checked by the caller),
+    of any type, in any department. Forbidden for anyone else, and for a client who names
+    another client."""
+    if roles.is_client(user):
+        if client_id not in (None, "") and clean_id(client_id) != user.pk:
+            raise Forbidden(_("Only support staff can do this."))
+        return Opening(user.pk, tuple(CLIENT_TICKET_TYPES), True)
+    if roles.is_staff_viewer(user):
+        return Opening(clean_id(client_id), tuple(TicketType), False)
+    raise Forbidden()
 
 
 def ensure_can_take(user: User, ticket: Ticket) -> None:

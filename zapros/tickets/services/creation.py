@@ -2,6 +2,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zapros.accounts import roles
 from zapros.accounts.models import Department, User
 from zapros.clients.models import Client, Service
 from zapros.core import clock
@@ -9,9 +10,8 @@ from zapros.core.errors import Forbidden, ValidationFailed
 from zapros.core.sql import rows
 from zapros.core.validation import clean_choice, clean_id
 
-from .. import attachments, search, writes
+from .. import attachments, policies, search, writes
 from ..models import (
-    CLIENT_TICKET_TYPES,
     Event,
     Message,
     Priority,
@@ -71,25 +71,18 @@ def open_ticket(
     message, its attachments and a ``created`` event in one transaction; refused input raises
     ValidationFailed (naming the field) and leaves nothing behind.
     """
-    if not (actor.is_authenticated and actor.is_active):
-        raise Forbidden()
+    opening = policies.opening_for(actor, client_id)
     subject = clean_subject(subject)
     body = clean_body(body, message=DESCRIBE)
-    if actor.is_client:
-        client_pk, types = actor.pk, CLIENT_TICKET_TYPES
-    elif actor.is_staff_member:
-        client_pk, types = clean_id(client_id), TicketType
-    else:
-        raise Forbidden()
-    # Clients choose among the departments of the support center, staff among all.
     client, chosen = client_and_department(
-        client_pk, clean_id(department_id), support_center_only=actor.is_client
+        opening.client_id, clean_id(department_id),
+        support_center_only=opening.support_center_only,
     )
     if client is None:
-        if actor.is_client:
+        if roles.is_client(actor):
             raise Forbidden(_("Your account has no client profile."))
         raise ValidationFailed(_("Choose a client."), field="client")
-    type = clean_choice(type, types, field="type", message=CHOOSE_TYPE)
+    type = clean_choice(type, opening.types, field="type", message=CHOOSE_TYPE)
     priority = clean_choice(priority, Priority, field="priority", message=CHOOSE_PRIORITY)
     topic = None
     if topic_id:

@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 
 from zapros.accounts.models import User
 from zapros.core import clock
-from zapros.core.errors import Forbidden, ValidationFailed
+from zapros.core.errors import ValidationFailed
 from zapros.core.validation import clean_id
 
-from .. import attachments
+from .. import attachments, policies
 from ..models import Message, Ticket
 from ..validation import SUBJECT_MAX
 from .creation import client_and_department, insert_ticket
@@ -43,14 +43,10 @@ def open_ticket_from_email(
     lines (files that were left out). Writes the ticket, the client's public message with
     ``email_message_id`` and its files, the notes and a ``created`` event in one transaction.
     """
-    if not (actor.is_authenticated and actor.is_active):
-        raise Forbidden()
-    if actor.is_client and clean_id(client_id) != actor.pk:
-        raise Forbidden()
-    if not (actor.is_client or actor.is_staff_member):
-        raise Forbidden()
+    opening = policies.opening_for(actor, client_id)
+    # The gateway decides the department, whichever it is: no support-center limit here.
     client, department = client_and_department(
-        clean_id(client_id), clean_id(department_id), support_center_only=False
+        opening.client_id, clean_id(department_id), support_center_only=False
     )
     if client is None or not client.user.is_active:
         raise ValidationFailed(_("Choose a client."), field="client")
