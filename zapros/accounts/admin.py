@@ -118,7 +118,7 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_display = ("name", "in_support_center", "response_deadline", "outgoing_email",
                     "staff_count", "position")
     list_editable = ("position",)
-    list_filter = ("in_support_center",)
+    list_filter = ("in_support_center", "clients_choose_priority")
     search_fields = ("name",)
     filter_horizontal = ("members",)
 

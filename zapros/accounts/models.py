@@ -128,6 +128,12 @@ class Department(models.Model):
         _("response deadline"), default=default_response_deadline
     )
     outgoing_email = models.EmailField(_("outgoing address"), blank=True)
+    clients_choose_priority = models.BooleanField(
+        _("clients choose the priority"),
+        default=False,
+        help_text=_("Clients may set the priority of a request they open here; otherwise "
+                    "support sets it."),
+    )
     members = models.ManyToManyField(
         User, related_name="departments", blank=True, verbose_name=_("staff"),
         limit_choices_to={"role__in": sorted(r.value for r in STAFF_ROLES)},

@@ -228,7 +228,8 @@ class TicketIn(Schema):
     type: str = Field("question", description="question, wish or bug; staff also incident.")
     service: Id | None = Field(None, description="One of the client's services.")
     client: Id | None = Field(None, description="Staff: the client the request is for.")
-    priority: int = Field(2, description="1 low, 2 normal, 3 high, 4 urgent.")
+    priority: int = Field(2, description="1 low, 2 normal, 3 high, 4 urgent. Clients: only "
+                                          "in a department that lets clients choose it.")
     topic: Id | None = Field(
         None, description="An active topic (see /topics); it may route the request."
     )

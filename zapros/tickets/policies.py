@@ -20,6 +20,7 @@ from .models import (
     CLIENT_TICKET_TYPES,
     Attachment,
     Message,
+    Priority,
     ResponseTemplate,
     Share,
     Ticket,
@@ -224,6 +225,14 @@ def opening_for(user: User, client_id) -> Opening:
     if roles.is_staff_viewer(user):
         return Opening(clean_id(client_id), tuple(TicketType), False)
     raise Forbidden()
+
+
+def ensure_may_choose_priority(user: User, department: Department, priority) -> None:
+    """The priority is staff's to set, unless the department lets its clients choose it."""
+    if (roles.is_client(user) and not department.clients_choose_priority
+            and str(priority) != str(Priority.NORMAL.value)):
+        raise ValidationFailed(_("The priority of a request is set by support."),
+                               field="priority")
 
 
 def ensure_can_take(user: User, ticket: Ticket) -> None:

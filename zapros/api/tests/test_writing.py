@@ -73,3 +73,11 @@ def test_refusals_write_nothing(cast, api_as, held, who, payload, status):
     assert response.status_code == status, response.content
     assert response.json()["detail"]
     assert snapshot() == before
+
+
+def test_a_client_cannot_open_an_urgent_request_through_the_api(cast, api_as):
+    before = snapshot()
+    response = post_json(api_as(cast.alice), "/api/v1/tickets", {
+        "department": cast.tech.pk, "subject": "Down", "body": "Help", "priority": 4})
+    assert response.status_code == 422 and response.json()["field"] == "priority"
+    assert snapshot() == before

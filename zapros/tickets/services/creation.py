@@ -96,6 +96,7 @@ def open_ticket(
         department = topic.department
     if department is None:
         raise ValidationFailed(_("Choose a department."), field="department")
+    policies.ensure_may_choose_priority(actor, department, priority)
     service = None
     if service_id:
         service = Service.objects.filter(pk=clean_id(service_id), client=client).first()

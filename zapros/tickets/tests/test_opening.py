@@ -2,7 +2,7 @@
 
 import pytest
 
-from zapros.core.errors import Forbidden
+from zapros.core.errors import Forbidden, ValidationFailed
 from zapros.tickets import services
 from zapros.tickets.models import Message
 
@@ -35,3 +35,21 @@ def test_the_system_does_not_open_requests(cast, refused):
     with refused(Forbidden):
         services.open_ticket(system_actor(), client_id=cast.alice.pk,
                              department_id=cast.tech.pk, subject="Hi", body="x")
+
+
+def test_a_client_cannot_set_the_priority_unless_the_department_lets_them(cast, refused):
+    from zapros.tickets.models import Priority
+
+    with refused(ValidationFailed) as error:
+        cast.open(priority=Priority.URGENT)
+    assert error.value.field == "priority"
+    cast.tech.clients_choose_priority = True
+    cast.tech.save()
+    assert cast.open(priority=Priority.URGENT).priority == Priority.URGENT
+    assert cast.open(department=cast.billing).priority == Priority.NORMAL
+
+
+def test_staff_set_any_priority(cast):
+    from zapros.tickets.models import Priority
+
+    assert cast.staff_ticket(cast.tech, priority=Priority.URGENT).priority == Priority.URGENT

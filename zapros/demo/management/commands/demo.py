@@ -112,7 +112,9 @@ class Demo:
     def people(self) -> None:
         self.tech, _ = Department.objects.get_or_create(
             name="Technical support",
-            defaults={"position": 1, "outgoing_email": "support@zapros.test"},
+            # A hosting client knows when a site is down: they may say how urgent it is.
+            defaults={"position": 1, "outgoing_email": "support@zapros.test",
+                      "clients_choose_priority": True},
         )
         self.billing, _ = Department.objects.get_or_create(
             name="Billing",
