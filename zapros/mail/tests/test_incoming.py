@@ -4,7 +4,7 @@ import pytest
 
 from zapros.accounts.models import User
 from zapros.core.errors import Conflict, NotFound, ValidationFailed
-from zapros.mail import incoming, ingest
+from zapros.mail import incoming, ingest, policies
 from zapros.mail.models import InboundMail
 from zapros.tickets.models import Event, Message, Ticket
 
@@ -34,17 +34,17 @@ def state():
 def test_who_sees_a_tech_mail(cast, gateway, who, sees):
     mail = waiting(gateway)
     user = getattr(cast, who)
-    assert list(incoming.visible_incoming(user)) == ([mail] if sees else [])
+    assert list(policies.visible_incoming(user)) == ([mail] if sees else [])
     if not sees:
         with pytest.raises(NotFound):
-            incoming.access_incoming(user, mail.pk)
+            policies.access_incoming(user, mail.pk)
 
 
 def test_an_agent_outside_the_department_does_not_see_it(cast):
     billing = make_gateway(cast.billing, address="billing@zapros.test")
     mail = waiting(billing, to="billing@zapros.test")
     with pytest.raises(NotFound):
-        incoming.access_incoming(cast.john, mail.pk)
+        policies.access_incoming(cast.john, mail.pk)
     before = state()
     for action in (lambda: incoming.discard(cast.john, mail.pk),
                    lambda: incoming.attach_to_client(cast.john, mail.pk,
@@ -56,7 +56,7 @@ def test_an_agent_outside_the_department_does_not_see_it(cast):
 
 def test_auto_replies_never_show_in_incoming(cast, gateway):
     ingest.receive(gateway, plain("Away", sender=STRANGER, extra="Auto-Submitted: auto-replied"))
-    assert not incoming.visible_incoming(cast.admin).exists()
+    assert not policies.visible_incoming(cast.admin).exists()
 
 
 def test_attach_to_client_opens_a_ticket_with_the_mail_and_its_files(cast, gateway):
