@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from zapros.core.errors import Forbidden, ValidationFailed
 
+from . import roles
 from .models import FONT_SIZE_MAX, FONT_SIZE_MIN, FontFamily, User
 
 
@@ -13,7 +14,7 @@ def update_display(actor: User, *, font_family=None, font_size=None) -> User:
     Only the values passed are changed; both are checked before anything is saved.
     Raises Forbidden (not active staff) and ValidationFailed (``font_family``, ``font_size``).
     """
-    if not (actor.is_authenticated and actor.is_active and actor.is_staff_member):
+    if not roles.is_staff_viewer(actor):
         raise Forbidden(_("Only support staff have display settings."))
     changes = {}
     if font_family is not None:

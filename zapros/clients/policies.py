@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from zapros.accounts import roles
 from zapros.accounts.models import User
-from zapros.core.errors import NotFound
+from zapros.core.errors import Forbidden, NotFound
 from zapros.core.validation import clean_id
 
 from .models import Client
@@ -31,3 +31,13 @@ def access_client(user: User, client_id: int, *, for_update: bool = False) -> Cl
     if client is None:
         raise NotFound(_("There is no such client."))
     return client
+
+
+def may_register(user: User) -> bool:
+    """Registering a client account (from a mail in Incoming, on a client's behalf): staff."""
+    return roles.is_staff_viewer(user)
+
+
+def ensure_can_register(user: User) -> None:
+    if not may_register(user):
+        raise Forbidden(_("Only support staff can register clients."))

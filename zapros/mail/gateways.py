@@ -1,4 +1,5 @@
-"""Managing mail gateways: administrators only. Passwords are stored encrypted."""
+"""Managing mail gateways (who may is ``zapros.mail.policies``: administrators). Passwords
+are stored encrypted."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -6,53 +7,37 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from zapros.accounts.models import Role, User
-from zapros.core.errors import NotFound, ValidationFailed
+from zapros.accounts.models import User
+from zapros.core.errors import ValidationFailed
 
-from . import fetching, polling, secrets, tasks
+from . import fetching, policies, polling, secrets, tasks
 from .models import InboundMail, MailGateway
 
 FIELDS = ("name", "protocol", "host", "port", "security", "login", "folder", "address",
           "department", "poll_interval", "enabled", "pop3_mode")
 
 
-def is_admin(user: User) -> bool:
-    return user.is_authenticated and user.is_active and user.role == Role.ADMIN
-
-
-def visible_gateways(user: User) -> QuerySet[MailGateway]:
-    if not is_admin(user):
-        return MailGateway.objects.none()
-    return MailGateway.objects.select_related("department")
-
-
-def access_gateway(user: User, gateway_id) -> MailGateway:
-    """The gateway for an administrator; NotFound for anyone else and for a missing one."""
-    try:
-        gateway_id = int(gateway_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    gateway = visible_gateways(user).filter(pk=gateway_id).first()
-    if gateway is None:
-        raise NotFound(_("There is no such mail gateway."))
-    return gateway
+def gateway_list(user: User) -> list[MailGateway]:
+    """Every gateway, for an administrator; NotFound for anyone else."""
+    policies.ensure_can_manage_gateways(user)
+    return list(policies.visible_gateways(user))
 
 
 def save_gateway(actor: User, gateway_id: int | None = None, *, password: str = "",
                  **values) -> MailGateway:
     """Create a gateway (``gateway_id`` None) or change one. An empty ``password`` keeps the
-    stored one; a new gateway needs one. Raises ValidationFailed naming the field."""
+    stored one; a new gateway needs one. Raises NotFound (not an administrator, no such
+    gateway) and ValidationFailed naming the field."""
+    if gateway_id is None:
+        policies.ensure_can_manage_gateways(actor)
+        gateway = MailGateway()
+    else:
+        gateway = policies.access_gateway(actor, gateway_id)
     unknown = set(values) - set(FIELDS)
     if unknown:
         raise ValidationFailed(_("Unknown field."), field=sorted(unknown)[0])
-    if gateway_id is None:
-        if not is_admin(actor):
-            raise NotFound()
-        gateway = MailGateway()
-        if not password:
-            raise ValidationFailed(_("Enter the mailbox password."), field="password")
-    else:
-        gateway = access_gateway(actor, gateway_id)
+    if gateway.pk is None and not password:
+        raise ValidationFailed(_("Enter the mailbox password."), field="password")
     for name, value in values.items():
         setattr(gateway, name, value)
     gateway.address = (gateway.address or "").strip().lower()
@@ -75,7 +60,7 @@ def save_gateway(actor: User, gateway_id: int | None = None, *, password: str = 
 def test_connection(actor: User, gateway_id) -> str:
     """Log in to the gateway's mailbox with a short timeout. Returns what the mailbox holds;
     raises ValidationFailed with the server's own words when it refuses."""
-    gateway = access_gateway(actor, gateway_id)
+    gateway = policies.access_gateway(actor, gateway_id)
     try:
         count = fetching.check(polling.account(gateway),
                                timeout=settings.ZAPROS_MAIL_TEST_TIMEOUT)
@@ -88,7 +73,7 @@ def test_connection(actor: User, gateway_id) -> str:
 
 def poll_now(actor: User, gateway_id) -> None:
     """Queue a poll of the gateway at once, whatever its interval."""
-    gateway = access_gateway(actor, gateway_id)
+    gateway = policies.access_gateway(actor, gateway_id)
     tasks.poll_gateway(gateway.pk)
 
 

@@ -1,45 +1,37 @@
 """The Incoming inbox: mail from unknown senders, waiting for a person to sort it.
 
-Staff of the gateway's department, supervisors and administrators see it; everyone else gets
-NotFound, as for a mail that does not exist. Each action is one transaction and refuses with
-nothing changed: attach to a client (a new request), create the client from the mail, append
-to a request the agent sees, discard (kept, restorable) and restore.
+Who may see and sort which mail is ``zapros.mail.policies``. Each action is one transaction,
+refuses with nothing changed, and leaves its record on the mail's row (who, when, what they
+did, and the request and message the mail became): attach to a client (a new request),
+register the sender as a client (``clients.services.register_client``) and open a request,
+append to a request the agent sees, discard (kept, restorable) and restore.
 """
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from zapros.accounts import roles
-from zapros.accounts.models import Role, User
+from zapros.accounts.models import User
+from zapros.clients import services as client_services
 from zapros.clients.models import Client
 from zapros.core import clock
-from zapros.core.errors import Conflict, NotFound, ValidationFailed
+from zapros.core.errors import NotFound, ValidationFailed
 from zapros.core.validation import clean_id
-from zapros.tickets import policies
+from zapros.tickets import policies as ticket_policies
 
-from . import ingest, parsing
+from . import ingest, parsing, policies
 from .models import InboundMail
 
 Status = InboundMail.Status
-SORTABLE = (Status.INCOMING, Status.ATTACHED, Status.DISCARDED)
-
-
-def visible_incoming(user: User) -> QuerySet[InboundMail]:
-    """Mail that went to Incoming (waiting, sorted or discarded) that ``user`` may see."""
-    mails = InboundMail.objects.filter(status__in=SORTABLE)
-    if not roles.is_staff_viewer(user):
-        return mails.none()
-    if user.is_overseer:
-        return mails
-    return mails.filter(gateway__department__in=user.departments.all())
+Handling = InboundMail.Handling
 
 
 def incoming_page(user: User, *, status: str = Status.INCOMING, before: int | None = None,
                   limit: int = 50) -> tuple[list[InboundMail], int | None]:
     """One page of the list, newest first, after the mail ``before`` (its id). Returns the
-    mails and the id to continue from, or None on the last page. One query."""
-    mails = visible_incoming(user).filter(status=status).select_related(
+    mails and the id to continue from, or None on the last page. One query. NotFound for
+    anyone the inbox does not exist for."""
+    policies.ensure_can_see_incoming(user)
+    mails = policies.visible_incoming(user).filter(status=status).select_related(
         "gateway__department", "ticket")
     if before:
         mails = mails.filter(pk__lt=before)
@@ -47,19 +39,6 @@ def incoming_page(user: User, *, status: str = Status.INCOMING, before: int | No
     if len(rows) > limit:
         return rows[:limit], rows[limit - 1].pk
     return rows, None
-
-
-def access_incoming(user: User, mail_id, *, for_update: bool = False) -> InboundMail:
-    mail_id = clean_id(mail_id)
-    mails = visible_incoming(user)
-    if for_update:
-        mails = mails.select_for_update(of=("self",))
-    else:
-        mails = mails.select_related("gateway__department", "ticket", "handled_by")
-    mail = mails.filter(pk=mail_id).first() if mail_id else None
-    if mail is None:
-        raise NotFound(_("There is no such mail."))
-    return mail
 
 
 def read(mail: InboundMail) -> parsing.ParsedMail:
@@ -70,7 +49,7 @@ def read(mail: InboundMail) -> parsing.ParsedMail:
 def incoming_file(user: User, mail_id, number) -> tuple[InboundMail, parsing.Part]:
     """The file ``number`` (counted from 1, in the order the mail carries them) of a mail
     ``user`` may see, discarded or sorted ones included. NotFound otherwise."""
-    mail = access_incoming(user, mail_id)
+    mail = policies.access_incoming(user, mail_id)
     number = clean_id(number)
     parts = read(mail).parts
     if not number or number > len(parts):
@@ -79,19 +58,25 @@ def incoming_file(user: User, mail_id, number) -> tuple[InboundMail, parsing.Par
 
 
 def _waiting(actor: User, mail_id) -> InboundMail:
-    mail = access_incoming(actor, mail_id, for_update=True)
-    if mail.status != Status.INCOMING:
-        raise Conflict(_("This mail has already been sorted."))
+    mail = policies.access_incoming(actor, mail_id, for_update=True)
+    policies.ensure_can_sort(actor, mail)
     return mail
 
 
-def _sorted(mail: InboundMail, actor: User, ticket, message, status=Status.ATTACHED) -> None:
+def _decided(mail: InboundMail, actor: User, handling: str, *, status=Status.ATTACHED,
+             ticket=None, message=None) -> None:
     mail.status = status
     mail.ticket = ticket
     mail.ticket_message = message
     mail.handled_by = actor
     mail.handled_at = clock.now()
-    mail.save(update_fields=["status", "ticket", "ticket_message", "handled_by", "handled_at"])
+    mail.handled_as = handling
+    mail.save(update_fields=["status", "ticket", "ticket_message", "handled_by", "handled_at",
+                             "handled_as"])
+
+
+def _first_message(ticket):
+    return ticket.messages.order_by("id").first()
 
 
 def attach_to_client(actor: User, mail_id, *, client_id) -> InboundMail:
@@ -103,7 +88,7 @@ def attach_to_client(actor: User, mail_id, *, client_id) -> InboundMail:
         if client is None:
             raise ValidationFailed(_("Choose a client."), field="client")
         ticket = ingest.file_ticket(actor, client, mail.gateway, read(mail))
-        _sorted(mail, actor, ticket, ticket.messages.order_by("id").first())
+        _decided(mail, actor, Handling.ATTACHED, ticket=ticket, message=_first_message(ticket))
     return mail
 
 
@@ -116,17 +101,22 @@ def create_client(actor: User, mail_id) -> InboundMail:
         address = parsed.from_address
         if not address:
             raise ValidationFailed(_("The mail has no sender address."), field="client")
-        if User.objects.filter(email__iexact=address).exists():
+        if client_services.address_in_use(address):
+            # The inbox's advice; register_client refuses the address all the same.
             raise ValidationFailed(
                 _("%(address)s already has an account; attach the mail to it instead.")
                 % {"address": address},
                 field="client",
             )
-        user = User.objects.create_user(address, None, name=parsed.from_name[:200],
-                                        role=Role.CLIENT)
-        client = Client.objects.create(user=user)
+        try:
+            client = client_services.register_client(
+                actor, email=address, name=parsed.from_name[:client_services.NAME_MAX])
+        except ValidationFailed as error:
+            # The inbox's one field is the client.
+            raise ValidationFailed(error.message, field="client") from None
         ticket = ingest.file_ticket(actor, client, mail.gateway, parsed)
-        _sorted(mail, actor, ticket, ticket.messages.order_by("id").first())
+        _decided(mail, actor, Handling.REGISTERED, ticket=ticket,
+                 message=_first_message(ticket))
     return mail
 
 
@@ -134,9 +124,9 @@ def append_to_ticket(actor: User, mail_id, *, number) -> InboundMail:
     """Add the mail to a request ``actor`` sees, as its client's message."""
     with transaction.atomic():
         mail = _waiting(actor, mail_id)
-        ticket = policies.access_ticket(actor, number)
+        ticket = ticket_policies.access_ticket(actor, number)
         message = ingest.file_reply(actor, ticket.number, read(mail))
-        _sorted(mail, actor, ticket, message)
+        _decided(mail, actor, Handling.APPENDED, ticket=message.ticket, message=message)
     return mail
 
 
@@ -144,16 +134,14 @@ def discard(actor: User, mail_id) -> InboundMail:
     """Put the mail aside; it is kept and can be restored."""
     with transaction.atomic():
         mail = _waiting(actor, mail_id)
-        _sorted(mail, actor, None, None, status=Status.DISCARDED)
+        _decided(mail, actor, Handling.DISCARDED, status=Status.DISCARDED)
     return mail
 
 
 def restore(actor: User, mail_id) -> InboundMail:
     """Bring a discarded mail back to the Incoming inbox."""
     with transaction.atomic():
-        mail = access_incoming(actor, mail_id, for_update=True)
-        if mail.status != Status.DISCARDED:
-            raise Conflict(_("Only a discarded mail can be restored."))
-        _sorted(mail, actor, None, None, status=Status.INCOMING)
+        mail = policies.access_incoming(actor, mail_id, for_update=True)
+        policies.ensure_can_restore(actor, mail)
+        _decided(mail, actor, Handling.RESTORED, status=Status.INCOMING)
     return mail
-

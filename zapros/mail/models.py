@@ -103,6 +103,13 @@ class InboundMail(models.Model):
         THROTTLED = "throttled", _("Throttled")
         EMPTY = "empty", _("Empty, skipped")
 
+    class Handling(models.TextChoices):
+        ATTACHED = "attached", _("Opened a request for a client")
+        REGISTERED = "registered", _("Registered the sender and opened a request")
+        APPENDED = "appended", _("Added to a request")
+        DISCARDED = "discarded", _("Discarded")
+        RESTORED = "restored", _("Restored to Incoming")
+
     gateway = models.ForeignKey(
         MailGateway, on_delete=models.PROTECT, related_name="mails", verbose_name=_("gateway")
     )
@@ -125,11 +132,16 @@ class InboundMail(models.Model):
     ticket_message = models.ForeignKey(
         Message, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The Incoming inbox's record of the last decision about the mail: who, when, what they
+    # did, and (``ticket``, ``ticket_message``) what the mail became. Mail that found its
+    # client by itself has none; the request's own events tell the rest.
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+",
     )
     handled_at = models.DateTimeField(null=True, blank=True)
+    handled_as = models.CharField(_("sorted as"), max_length=12, choices=Handling.choices,
+                                  blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

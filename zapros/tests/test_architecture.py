@@ -222,3 +222,40 @@ def test_the_resolver_sees_the_orm_however_it_is_imported():
                    "import django.db.models", "from django.db.models import Q"):
         targets = {imp.target for imp in parse_imports("zapros.tickets.states", source)}
         assert any(t == "django.db" or t.startswith("django.db.") for t in targets), source
+
+
+# Interfaces that ask the policies and call one operation, nothing more: no role checks, no
+# transactions, no ORM writes. The mail pages and endpoints hold to it; others join the list
+# as their rules move into the domain.
+RULE_FREE_INTERFACES = ["zapros.web.staff.mail", "zapros.api.routers.incoming"]
+ROLE_CHECKS = {"role", "is_overseer", "is_staff_member", "is_admin", "is_staff", "is_client",
+               "is_staff_viewer"}
+ORM_WRITES = {"save", "create", "update", "delete", "bulk_create", "bulk_update",
+              "get_or_create", "update_or_create", "select_for_update"}
+
+
+def rule_leaks(name: str, source: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in ROLE_CHECKS:
+            found.append(f"{name}:{node.lineno} checks a role (.{node.attr})")
+        elif isinstance(node, ast.Name | ast.Attribute) and "transaction" in (
+                getattr(node, "id", None), getattr(node, "attr", None)):
+            found.append(f"{name}:{node.lineno} opens a transaction")
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in ORM_WRITES):
+            found.append(f"{name}:{node.lineno} writes (.{node.func.attr}())")
+    return found
+
+
+@pytest.mark.parametrize("interface", RULE_FREE_INTERFACES)
+def test_rule_free_interfaces_hold_no_rules(interface):
+    source = modules()[interface].read_text(encoding="utf-8")
+    assert rule_leaks(interface, source) == []
+
+
+def test_the_rule_check_sees_role_checks_transactions_and_writes():
+    source = ("if user.is_overseer or gateways.is_admin(user): pass\n"
+              "with transaction.atomic():\n    mail.save()\n"
+              "InboundMail.objects.filter(pk=1).update(status='x')\n")
+    assert len(rule_leaks("m", source)) == 5

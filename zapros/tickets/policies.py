@@ -85,12 +85,26 @@ def visible_templates(user: User) -> QuerySet[ResponseTemplate]:
     return templates.filter(everyone | departments | personal)
 
 
+def managed_templates(user: User) -> QuerySet[ResponseTemplate]:
+    """Templates ``user`` may change, once :func:`may_manage_template` agrees with their
+    scope: every template, inactive ones too, for supervisors and admins; for an agent those
+    they may use."""
+    if roles.is_overseer(user):
+        return ResponseTemplate.objects.all()
+    return visible_templates(user)
+
+
 def may_manage_template(user: User, department_id: int | None, agent_id: int | None) -> bool:
     """Supervisors and admins manage every response template; an agent only personal
     templates of their own."""
     if not roles.is_staff_viewer(user):
         return False
     return user.is_overseer or (department_id is None and agent_id == user.pk)
+
+
+def may_search(user: User) -> bool:
+    """Staff search their queues, clients their own requests; anyone else finds nothing."""
+    return roles.is_staff_viewer(user) or roles.is_client(user)
 
 
 def visible_departments(user: User) -> QuerySet[Department]:
@@ -306,8 +320,14 @@ def may_follow(user: User, ticket: Ticket) -> bool:
         pk=ticket.pk).exists()
 
 
+def may_receive_requests(agent: User) -> bool:
+    """Whether ``agent`` can be given requests (assigned, transferred to) or a personal
+    template: active staff members."""
+    return roles.is_staff_viewer(agent)
+
+
 def ensure_can_reassign_to(ticket: Ticket, agent: User) -> None:
-    if not (agent.is_active and agent.is_staff_member):
+    if not may_receive_requests(agent):
         raise Forbidden(_("Requests can only be assigned to active staff members."))
     if not visible_tickets(agent, single=True).filter(pk=ticket.pk).exists():
         raise Forbidden(

@@ -1,17 +1,15 @@
 """The Incoming inbox: mail from unknown senders, and sorting it. Staff only.
 
-Access and every action live in ``zapros.mail.incoming``; a mail the caller may not see is
-answered 404 like a missing one. Refusals become answers in ``zapros.api.errors``.
-"""
+Who may see and sort which mail is ``zapros.mail.policies``, the actions are
+``zapros.mail.incoming``; a mail the caller may not see is answered 404 like a missing one.
+Refusals become answers in ``zapros.api.errors``."""
 
 from datetime import datetime
 from typing import Annotated
 
 from ninja import Field, Path, Query, Router, Schema
 
-from zapros.accounts import roles
-from zapros.core.errors import NotFound
-from zapros.mail import incoming
+from zapros.mail import incoming, policies
 from zapros.mail.models import InboundMail
 
 from ..schemas import MAX_ID, DepartmentOut, ErrorOut, Id
@@ -67,11 +65,6 @@ class TicketNumberIn(Schema):
     number: Id
 
 
-def _staff(user):
-    if not roles.is_staff_viewer(user):
-        raise NotFound()
-
-
 def item(mail: InboundMail) -> dict:
     return {
         "id": mail.pk, "sender": mail.sender, "sender_name": mail.sender_name,
@@ -82,7 +75,7 @@ def item(mail: InboundMail) -> dict:
 
 
 def detail(user, mail_id: int) -> dict:
-    mail = incoming.access_incoming(user, mail_id)
+    mail = policies.access_incoming(user, mail_id)
     parsed = incoming.read(mail)
     return {
         **item(mail), "to": parsed.to, "cc": parsed.cc, "reply_to": parsed.reply_to,
@@ -96,7 +89,6 @@ def detail(user, mail_id: int) -> dict:
 def list_incoming(request, filters: Query[IncomingFilters]):
     """Mail waiting to be sorted (or, with `status=discarded`, put aside), newest first, in
     the caller's departments (all of them for supervisors and admins)."""
-    _staff(request.auth)
     mails, next_before = incoming.incoming_page(
         request.auth, status=filters.status, before=filters.before, limit=filters.limit)
     return {"items": [item(m) for m in mails], "next": next_before}

@@ -3,8 +3,9 @@
 import pytest
 
 from zapros.accounts.models import User
+from zapros.clients.models import Client
 from zapros.core.errors import Conflict, NotFound, ValidationFailed
-from zapros.mail import incoming, ingest
+from zapros.mail import incoming, ingest, policies
 from zapros.mail.models import InboundMail
 from zapros.tickets.models import Event, Message, Ticket
 
@@ -21,9 +22,10 @@ def waiting(gateway, body="Please call me", **kw) -> InboundMail:
 def state():
     return {
         "mails": list(InboundMail.objects.order_by("pk").values(
-            "status", "ticket", "ticket_message", "handled_by")),
+            "status", "ticket", "ticket_message", "handled_by", "handled_at", "handled_as")),
         "tickets": Ticket.objects.count(), "messages": Message.objects.count(),
         "events": Event.objects.count(), "users": User.objects.count(),
+        "clients": Client.objects.count(),
     }
 
 
@@ -34,17 +36,17 @@ def state():
 def test_who_sees_a_tech_mail(cast, gateway, who, sees):
     mail = waiting(gateway)
     user = getattr(cast, who)
-    assert list(incoming.visible_incoming(user)) == ([mail] if sees else [])
+    assert list(policies.visible_incoming(user)) == ([mail] if sees else [])
     if not sees:
         with pytest.raises(NotFound):
-            incoming.access_incoming(user, mail.pk)
+            policies.access_incoming(user, mail.pk)
 
 
 def test_an_agent_outside_the_department_does_not_see_it(cast):
     billing = make_gateway(cast.billing, address="billing@zapros.test")
     mail = waiting(billing, to="billing@zapros.test")
     with pytest.raises(NotFound):
-        incoming.access_incoming(cast.john, mail.pk)
+        policies.access_incoming(cast.john, mail.pk)
     before = state()
     for action in (lambda: incoming.discard(cast.john, mail.pk),
                    lambda: incoming.attach_to_client(cast.john, mail.pk,
@@ -56,7 +58,7 @@ def test_an_agent_outside_the_department_does_not_see_it(cast):
 
 def test_auto_replies_never_show_in_incoming(cast, gateway):
     ingest.receive(gateway, plain("Away", sender=STRANGER, extra="Auto-Submitted: auto-replied"))
-    assert not incoming.visible_incoming(cast.admin).exists()
+    assert not policies.visible_incoming(cast.admin).exists()
 
 
 def test_attach_to_client_opens_a_ticket_with_the_mail_and_its_files(cast, gateway):
@@ -180,3 +182,64 @@ def test_incoming_pages_are_bounded_and_continue(cast, gateway):
 def test_the_spoofed_reply_to_mail_is_sorted_by_a_person(cast, gateway):
     assert ingest.receive(gateway, CORPUS["spoofed_reply_to"].raw) == "incoming"
     assert Ticket.objects.count() == 0
+
+
+def decision(mail):
+    mail.refresh_from_db()
+    return (mail.status, mail.handled_as, mail.handled_by, mail.handled_at,
+            mail.ticket, mail.ticket_message)
+
+
+def test_each_decision_is_recorded_on_the_mail_who_when_what_and_into_what(
+        cast, gateway, monkeypatch):
+    from datetime import UTC, datetime
+
+    from zapros.core import clock
+
+    at = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
+    monkeypatch.setattr(clock, "now", lambda: at)
+    attached, registered, appended, discarded = (
+        waiting(gateway, sender=f"s{n}@example.org") for n in range(4))
+    ticket = cast.open()
+
+    incoming.attach_to_client(cast.john, attached.pk, client_id=cast.bob.pk)
+    opened = Ticket.objects.get(client=cast.bob.pk)
+    assert decision(attached) == ("attached", "attached", cast.john, at, opened,
+                                  opened.messages.get())
+
+    incoming.create_client(cast.gary, registered.pk)
+    opened = Ticket.objects.get(client__user__email="s1@example.org")
+    assert decision(registered) == ("attached", "registered", cast.gary, at, opened,
+                                    opened.messages.get())
+
+    message = incoming.append_to_ticket(cast.supervisor, appended.pk,
+                                        number=ticket.number).ticket_message
+    assert decision(appended) == ("attached", "appended", cast.supervisor, at, ticket, message)
+    assert message.ticket == ticket and message.body == "Please call me"
+
+    incoming.discard(cast.admin, discarded.pk)
+    assert decision(discarded) == ("discarded", "discarded", cast.admin, at, None, None)
+    incoming.restore(cast.john, discarded.pk)
+    assert decision(discarded) == ("incoming", "restored", cast.john, at, None, None)
+
+
+def test_a_mail_appended_to_a_merged_request_records_where_it_went(cast, gateway):
+    from zapros.tickets import services
+
+    old, new = cast.open(subject="First"), cast.open(subject="Second")
+    services.take(cast.john, old.number)
+    services.merge(cast.john, old.number, target=new.number)
+    mail = waiting(gateway)
+    incoming.append_to_ticket(cast.john, mail.pk, number=old.number)
+    mail.refresh_from_db()
+    assert mail.ticket == cast.refresh(new) and mail.ticket_message.ticket_id == new.pk
+
+
+def test_a_sender_address_that_is_not_one_is_refused_on_the_client_field(cast, gateway):
+    mail = waiting(gateway, sender="Nobody <nobody@b>")
+    before = state()
+    with pytest.raises(ValidationFailed) as error:
+        incoming.create_client(cast.john, mail.pk)
+    assert error.value.field == "client"
+    assert error.value.message == "Enter a valid e-mail address."
+    assert state() == before

@@ -131,9 +131,9 @@ def search(user: User, query: str, filters: selectors.QueueFilters | None = None
     query = clean_query(query)
     if not query:
         return SearchResult(query, Kind.EMPTY)
-    staff = roles.is_staff_viewer(user)
-    if not (staff or (user.is_authenticated and user.is_client)):
+    if not policies.may_search(user):
         return SearchResult(query, Kind.EMPTY)
+    staff = roles.is_staff_viewer(user)
 
     number = ticket_number(query)
     if number is not None:

@@ -120,10 +120,7 @@ def fill(text: str, values: dict[str, str]) -> str:
 def access_managed_template(actor: User, template_id, *, for_update=False) -> ResponseTemplate:
     """A template the actor may change: any for supervisors and admins, for an agent only
     their personal ones. Templates they cannot see at all answer NotFound."""
-    if actor.is_overseer:
-        templates = ResponseTemplate.objects.all()
-    else:
-        templates = policies.visible_templates(actor)
+    templates = policies.managed_templates(actor)
     if for_update:
         templates = templates.select_for_update()
     template = templates.filter(pk=clean_id(template_id)).first()
@@ -164,8 +161,8 @@ def clean_scope(department_id, agent_id) -> tuple[Department | None, User | None
         if department is None:
             raise ValidationFailed(_("Choose a department."), field="department")
     if agent_id not in (None, ""):
-        agent = User.objects.filter(pk=clean_id(agent_id), is_active=True).first()
-        if agent is None or not agent.is_staff_member:
+        agent = User.objects.filter(pk=clean_id(agent_id)).first()
+        if agent is None or not policies.may_receive_requests(agent):
             raise ValidationFailed(_("Choose a staff member."), field="agent")
     if department is not None and agent is not None:
         raise ValidationFailed(

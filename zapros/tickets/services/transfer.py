@@ -35,7 +35,7 @@ def transfer(
             raise ValidationFailed(_("There is no such department."), field="target")
     else:
         agent = User.objects.filter(pk=clean_id(agent_id)).first()
-        if agent is None or not (agent.is_active and agent.is_staff_member):
+        if agent is None or not policies.may_receive_requests(agent):
             raise ValidationFailed(
                 _("Requests can only be transferred to active staff members."), field="target"
             )

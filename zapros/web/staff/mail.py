@@ -17,7 +17,7 @@ from zapros.clients.models import Client
 from zapros.core.errors import DomainError, NotFound, ValidationFailed
 from zapros.core.html import link_images
 from zapros.core.validation import clean_id
-from zapros.mail import gateways, incoming
+from zapros.mail import gateways, incoming, policies
 from zapros.mail.models import InboundMail, MailGateway
 from zapros.tickets.files import content_response
 from zapros.web.http import add_domain_error
@@ -45,7 +45,7 @@ def incoming_list(request):
 
 def _mail_or_404(user, mail_id):
     try:
-        return incoming.access_incoming(user, mail_id)
+        return policies.access_incoming(user, mail_id)
     except NotFound:
         raise Http404 from None
 
@@ -104,7 +104,7 @@ def incoming_mail(request, mail_id: int):
     return render(request, "staff/incoming_mail.html", {
         "mail": mail, "parsed": parsed, "nav": "incoming", "files": files,
         "html": link_images(parsed.html, by_cid.get) if parsed.html else "",
-        "waiting": mail.status == InboundMail.Status.INCOMING,
+        "waiting": policies.may_sort(user, mail), "restorable": policies.may_restore(user, mail),
     })
 
 
@@ -139,31 +139,28 @@ class GatewayForm(forms.ModelForm):
         self.fields["department"].queryset = Department.objects.order_by("position", "name")
 
 
-def _admin_only(user):
-    if not gateways.is_admin(user):
-        raise Http404
-
-
 @staff_member_required
 @require_GET
 def gateway_list(request):
-    _admin_only(request.user)
-    return render(request, "staff/gateways.html", {
-        "gateways": list(gateways.visible_gateways(request.user)), "nav": "gateways",
-    })
+    try:
+        found = gateways.gateway_list(request.user)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "staff/gateways.html", {"gateways": found, "nav": "gateways"})
 
 
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def gateway_edit(request, gateway_id: int | None = None):
     user = request.user
-    _admin_only(user)
     gateway = None
-    if gateway_id is not None:
-        try:
-            gateway = gateways.access_gateway(user, gateway_id)
-        except NotFound:
-            raise Http404 from None
+    try:
+        if gateway_id is None:
+            policies.ensure_can_manage_gateways(user)
+        else:
+            gateway = policies.access_gateway(user, gateway_id)
+    except NotFound:
+        raise Http404 from None
     form = GatewayForm(request.POST or None, instance=gateway)
     if request.method == "POST":
         form.is_valid()
@@ -187,10 +184,8 @@ def gateway_edit(request, gateway_id: int | None = None):
 @staff_member_required
 @require_GET
 def gateway_detail(request, gateway_id: int):
-    user = request.user
-    _admin_only(user)
     try:
-        gateway = gateways.access_gateway(user, gateway_id)
+        gateway = policies.access_gateway(request.user, gateway_id)
     except NotFound:
         raise Http404 from None
     return render(request, "staff/gateway.html", {
@@ -201,7 +196,6 @@ def gateway_detail(request, gateway_id: int):
 @staff_member_required
 @require_POST
 def gateway_test(request, gateway_id: int):
-    _admin_only(request.user)
     try:
         messages.success(request, gateways.test_connection(request.user, gateway_id))
     except NotFound:
@@ -214,7 +208,6 @@ def gateway_test(request, gateway_id: int):
 @staff_member_required
 @require_POST
 def gateway_poll(request, gateway_id: int):
-    _admin_only(request.user)
     try:
         gateways.poll_now(request.user, gateway_id)
     except NotFound:

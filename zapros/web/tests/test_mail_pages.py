@@ -102,9 +102,16 @@ def test_discard_and_restore_through_the_page(client, cast, gateway):
     assert mail.status == "discarded"
     listing = client.get(reverse("staff:incoming") + "?status=discarded")
     assert b"Question 0" in listing.content
+    page = client.get(reverse("staff:incoming_mail", args=[mail.pk])).content.decode()
+    # The page says who put the mail aside, and offers bringing it back.
+    assert "<dd>Discarded · John Smith" in page and 'value="restore"' in page
+    assert 'value="discard"' not in page
     client.post(reverse("staff:incoming_mail", args=[mail.pk]), {"action": "restore"})
     mail.refresh_from_db()
     assert mail.status == "incoming"
+    page = client.get(reverse("staff:incoming_mail", args=[mail.pk])).content.decode()
+    assert 'value="discard"' in page and 'value="restore"' not in page
+    assert "Restored to Incoming · John Smith" in page
 
 
 @pytest.mark.parametrize("role", ROLES)
