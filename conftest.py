@@ -80,6 +80,19 @@ class Cast:
             **kwargs,
         )
 
+    def held(self, agent=None, **kwargs) -> Ticket:
+        """A new ticket (``open``'s arguments) that ``agent``, John by default, has taken."""
+        ticket = self.open(**kwargs)
+        services.take(agent or self.john, ticket.number)
+        return self.refresh(ticket)
+
+    def answered(self, agent=None, **kwargs) -> Ticket:
+        """A held ticket that its holder answered with *Send and close*: state ``answered``."""
+        agent = agent or self.john
+        ticket = self.held(agent, **kwargs)
+        services.reply(agent, ticket.number, body="We restarted the server.", close=True)
+        return self.refresh(ticket)
+
     def refresh(self, ticket: Ticket) -> Ticket:
         return Ticket.objects.get(pk=ticket.pk)
 

@@ -12,12 +12,6 @@ from zapros.tickets.services.automation import resume_due
 from zapros.tickets.tasks import resume_frozen_tickets
 
 
-def held(cast, agent=None):
-    ticket = cast.open()
-    services.take(agent or cast.john, ticket.number)
-    return ticket
-
-
 def tomorrow_for(user) -> date:
     return clock.today_in(user.timezone) + timedelta(days=1)
 
@@ -31,7 +25,7 @@ def state_of(ticket):
 def test_freeze_keeps_the_reason_and_the_resume_date_in_the_agents_zone(cast):
     cast.john.timezone = "Asia/Vladivostok"
     cast.john.save()
-    ticket = held(cast)
+    ticket = cast.held()
     day = tomorrow_for(cast.john)
 
     services.freeze(cast.john, ticket.number, reason="  Waiting for   the DC ", resume_on=day)
@@ -48,7 +42,7 @@ def test_freeze_keeps_the_reason_and_the_resume_date_in_the_agents_zone(cast):
 
 @pytest.mark.parametrize("case", ["today", "past", "too_long", "not_a_date"])
 def test_bad_hold_input_is_refused_and_nothing_changes(cast, case):
-    ticket = held(cast)
+    ticket = cast.held()
     today = clock.today_in(cast.john.timezone)
     kwargs = {
         "today": {"resume_on": today},
@@ -64,7 +58,7 @@ def test_bad_hold_input_is_refused_and_nothing_changes(cast, case):
 
 
 def test_freezing_what_cannot_be_frozen_is_refused(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     services.reply(cast.john, ticket.number, body="Done", close=True)
     before = state_of(ticket)
     with pytest.raises(InvalidTransition):
@@ -75,7 +69,7 @@ def test_freezing_what_cannot_be_frozen_is_refused(cast):
 
 
 def test_leaving_the_hold_clears_its_reason_and_date(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     services.freeze(cast.john, ticket.number, reason="Later", resume_on=tomorrow_for(cast.john))
     services.resume(cast.john, ticket.number)
     ticket = cast.refresh(ticket)
@@ -89,9 +83,9 @@ def _due(ticket, days_ago=0):
 
 
 def test_the_resume_task_brings_due_tickets_back_once(cast):
-    due = held(cast)
-    later = held(cast)
-    plain = held(cast)
+    due = cast.held()
+    later = cast.held()
+    plain = cast.held()
     for ticket in (due, later):
         services.freeze(cast.john, ticket.number, reason="DC", resume_on=tomorrow_for(cast.john))
     services.freeze(cast.john, plain.number)
@@ -110,7 +104,7 @@ def test_the_resume_task_brings_due_tickets_back_once(cast):
 
 
 def test_an_unheld_frozen_ticket_resumes_as_new(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     services.freeze(cast.john, ticket.number, resume_on=tomorrow_for(cast.john))
     services.unlock(cast.supervisor, ticket.number)
     _due(ticket)
@@ -122,7 +116,7 @@ def test_an_unheld_frozen_ticket_resumes_as_new(cast):
 
 
 def test_a_ticket_resumed_by_hand_is_left_alone_by_the_task(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     services.freeze(cast.john, ticket.number, resume_on=tomorrow_for(cast.john))
     _due(ticket)
     services.resume(cast.john, ticket.number)

@@ -6,9 +6,8 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, connection
-from django.utils import timezone, translation
+from django.utils import translation
 
-from zapros.core import clock
 from zapros.core.errors import (
     Conflict,
     Forbidden,
@@ -19,52 +18,11 @@ from zapros.core.errors import (
 from zapros.tickets import policies, services
 from zapros.tickets.models import Attachment, Event, Message, Rating, Topic
 
-from .conftest import stored_files, world
+from .conftest import events, last_event, moved, stored_files, world
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(24)
 EXE = b"MZ\x90\x00" + bytes(24)
 UNKNOWN = 987654
-
-
-@pytest.fixture
-def moment(monkeypatch):
-    """Zapros's clock, stopped; ``moment.advance(hours=2)`` moves it on."""
-
-    class Moment:
-        now = timezone.now().replace(microsecond=0)
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-            return self.now
-
-    stopped = Moment()
-    monkeypatch.setattr(clock, "now", lambda: stopped.now)
-    return stopped
-
-
-def held(cast, agent=None, **kwargs):
-    ticket = cast.open(**kwargs)
-    services.take(agent or cast.john, ticket.number)
-    return cast.refresh(ticket)
-
-
-def answered(cast, agent=None, **kwargs):
-    agent = agent or cast.john
-    ticket = held(cast, agent, **kwargs)
-    services.reply(agent, ticket.number, body="Restarted the server.", close=True)
-    return cast.refresh(ticket)
-
-
-def events(ticket):
-    return list(Event.objects.filter(ticket=ticket).order_by("id"))
-
-
-def last_event(ticket):
-    return Event.objects.filter(ticket=ticket).latest("id")
-
-
-def moved(event, old, new):
-    return event.data.get("from") == old and event.data.get("to") == new
 
 
 # --- Opening ----------------------------------------------------------------------------------
@@ -208,7 +166,7 @@ def test_an_agent_takes_a_new_ticket(cast, moment):
 
 
 def test_taking_an_answered_ticket_nobody_holds_opens_it(cast):
-    ticket = answered(cast)
+    ticket = cast.answered()
     services.unlock(cast.supervisor, ticket.number)
     services.take(cast.gary, ticket.number)
     ticket = cast.refresh(ticket)
@@ -217,14 +175,14 @@ def test_taking_an_answered_ticket_nobody_holds_opens_it(cast):
 
 
 def test_taking_a_ticket_someone_holds_names_them(cast, refused):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     with translation.override("en"), refused(Conflict) as error:
         services.take(cast.gary, ticket.number)
     assert "John Smith" in str(error.value.message)
 
 
 def test_taking_a_ticket_twice_is_refused(cast, refused):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     with refused(Conflict):
         services.take(cast.john, ticket.number)
 
@@ -242,7 +200,7 @@ def test_an_agent_cannot_take_a_ticket_of_another_department(cast, refused):
 
 
 def test_an_archived_ticket_cannot_be_taken(cast, refused):
-    ticket = answered(cast)
+    ticket = cast.answered()
     services.unlock(cast.supervisor, ticket.number)
     services.archive(cast.alice, ticket.number)
     with refused(InvalidTransition):
@@ -250,7 +208,7 @@ def test_an_archived_ticket_cannot_be_taken(cast, refused):
 
 
 def test_an_archived_ticket_keeps_its_holder_and_cannot_be_unlocked(cast, refused):
-    ticket = answered(cast)
+    ticket = cast.answered()
     services.archive(cast.alice, ticket.number)
     with translation.override("en"), refused(InvalidTransition) as error:
         services.unlock(cast.supervisor, ticket.number)
@@ -262,7 +220,7 @@ def test_an_archived_ticket_keeps_its_holder_and_cannot_be_unlocked(cast, refuse
 # --- Answering --------------------------------------------------------------------------------
 
 def test_send_answers_and_keeps_the_ticket_open_and_held(cast, moment):
-    ticket = held(cast)
+    ticket = cast.held()
     moment.advance(minutes=30)
 
     message = services.reply(cast.john, ticket.number, body="Looking into it", close=False)
@@ -280,7 +238,7 @@ def test_send_answers_and_keeps_the_ticket_open_and_held(cast, moment):
 
 
 def test_send_and_close_answers_with_an_internal_note_and_files(cast):
-    ticket = held(cast)
+    ticket = cast.held()
 
     message = services.reply(cast.john, ticket.number, body="Fixed", close=True,
                                note="Was the disk quota", files=[("proof.png", PNG)])
@@ -307,7 +265,7 @@ def test_replying_without_taking_is_refused(cast, refused):
 
 
 def test_writing_into_a_ticket_held_by_another_agent_is_refused(cast, refused):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     for agent in (cast.gary, cast.supervisor, cast.admin):
         with translation.override("en"), refused(Conflict) as error:
             services.reply(agent, ticket.number, body="Mine now", close=True)
@@ -319,7 +277,7 @@ def test_writing_into_a_ticket_held_by_another_agent_is_refused(cast, refused):
 
 
 def test_an_empty_reply_is_refused(cast, refused):
-    ticket = held(cast)
+    ticket = cast.held()
     with refused(ValidationFailed) as error:
         services.reply(cast.john, ticket.number, body="  ", close=True)
     assert error.value.field == "body"
@@ -327,7 +285,7 @@ def test_an_empty_reply_is_refused(cast, refused):
 
 @pytest.mark.parametrize("upload", [("run.exe", EXE), ("fake.pdf", b"text")])
 def test_a_reply_with_a_forbidden_file_is_refused(cast, refused, upload):
-    ticket = held(cast)
+    ticket = cast.held()
     with refused(ValidationFailed) as error:
         services.reply(cast.john, ticket.number, body="See file", close=True,
                          files=[upload])
@@ -335,13 +293,13 @@ def test_a_reply_with_a_forbidden_file_is_refused(cast, refused, upload):
 
 
 def test_a_client_cannot_use_the_staff_reply(cast, refused):
-    ticket = held(cast)
+    ticket = cast.held()
     with refused(Forbidden):
         services.reply(cast.alice, ticket.number, body="Hi", close=False)
 
 
 def test_the_holder_cannot_answer_an_archived_ticket(cast, refused):
-    ticket = answered(cast)
+    ticket = cast.answered()
     services.archive(cast.alice, ticket.number)
     with refused(InvalidTransition):
         services.reply(cast.john, ticket.number, body="More", close=False)
@@ -350,7 +308,7 @@ def test_the_holder_cannot_answer_an_archived_ticket(cast, refused):
 # --- Internal comments ------------------------------------------------------------------------
 
 def test_any_staff_member_who_sees_the_ticket_may_comment(cast):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     for author in (cast.john, cast.gary, cast.supervisor):
         message = services.comment(author, ticket.number, body=f"Note by {author.name}",
                                    files=[("trace.log", b"stack trace")])
@@ -389,7 +347,7 @@ def test_an_empty_comment_is_refused(cast, refused):
 # --- Parameters -------------------------------------------------------------------------------
 
 def test_the_holder_saves_parameters(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     services.save_parameters(
         cast.john, ticket.number, subject="Site down again", title="502 on hosting",
         service=cast.alice_vps.pk, type="bug", priority=3,
@@ -405,14 +363,14 @@ def test_the_holder_saves_parameters(cast):
 
 
 def test_saving_unchanged_parameters_writes_nothing(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     before = world()
     services.save_parameters(cast.john, ticket.number, subject=ticket.subject, priority=2)
     assert world() == before
 
 
 def test_a_cleared_title_falls_back_to_the_subject(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     services.save_parameters(cast.john, ticket.number, title="Staff words")
     services.save_parameters(cast.john, ticket.number, subject="New words", title="")
     ticket = cast.refresh(ticket)
@@ -432,7 +390,7 @@ def test_a_cleared_title_falls_back_to_the_subject(cast):
     ],
 )
 def test_bad_parameters_are_refused(cast, refused, changes, field):
-    ticket = held(cast)
+    ticket = cast.held()
     if changes.get("service") == "bob_domain":
         changes["service"] = cast.bob_domain.pk
     with refused(ValidationFailed) as error:
@@ -443,7 +401,7 @@ def test_bad_parameters_are_refused(cast, refused, changes, field):
 # --- Freezing, resuming, resolving ------------------------------------------------------------
 
 def test_the_holder_freezes_resumes_and_resolves(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     services.freeze(cast.john, ticket.number, reason=" waiting for the datacenter ")
     frozen = cast.refresh(ticket)
     assert frozen.state == "on_hold" and frozen.holder == cast.john
@@ -466,7 +424,7 @@ def test_the_holder_freezes_resumes_and_resolves(cast):
 
 
 def test_moves_the_table_forbids_are_refused(cast, refused):
-    ticket = answered(cast)
+    ticket = cast.answered()
     with refused(InvalidTransition):
         services.freeze(cast.john, ticket.number)
     with refused(InvalidTransition):
@@ -485,7 +443,7 @@ def test_a_new_ticket_cannot_be_frozen_before_it_is_taken(cast, refused):
 # --- Archiving --------------------------------------------------------------------------------
 
 def test_the_client_archives_an_answered_ticket(cast):
-    ticket = answered(cast)
+    ticket = cast.answered()
     services.archive(cast.alice, ticket.number)
     ticket = cast.refresh(ticket)
     assert ticket.state == "archived"
@@ -496,7 +454,7 @@ def test_the_client_archives_an_answered_ticket(cast):
 
 
 def test_the_holder_archives_a_resolved_ticket(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     services.resolve(cast.john, ticket.number)
     services.archive(cast.john, ticket.number)
     assert cast.refresh(ticket).state == "archived"
@@ -517,7 +475,7 @@ def test_archiving_a_ticket_still_open_at_the_provider_is_refused(cast, refused,
 
 
 def test_only_the_client_or_the_holder_archives(cast, refused):
-    ticket = answered(cast, cast.john)
+    ticket = cast.answered(cast.john)
     for actor in (cast.gary, cast.supervisor):
         with refused(Conflict):
             services.archive(actor, ticket.number)
@@ -555,7 +513,7 @@ def test_a_client_adds_to_a_new_ticket(cast, moment):
     ],
 )
 def test_a_client_message_reopens_a_closed_ticket(cast, moment, closed, unlocked, reopened):
-    ticket = answered(cast)
+    ticket = cast.answered()
     if closed == "resolved":
         services.resolve(cast.john, ticket.number)
     if unlocked:
@@ -577,7 +535,7 @@ def test_a_client_message_reopens_a_closed_ticket(cast, moment, closed, unlocked
 
 
 def test_a_client_message_into_a_frozen_ticket_keeps_it_frozen(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     services.reply(cast.john, ticket.number, body="Wait please", close=False)
     services.freeze(cast.john, ticket.number)
     services.client_reply(cast.alice, ticket.number, body="Any news?")
@@ -603,7 +561,7 @@ def test_staff_cannot_write_as_the_client(cast, refused):
     [("", (), "body"), ("Look", [("x.html", b"<b>")], "attachments")],
 )
 def test_a_bad_client_reply_is_refused(cast, refused, body, files, field):
-    ticket = answered(cast)
+    ticket = cast.answered()
     with refused(ValidationFailed) as error:
         services.client_reply(cast.alice, ticket.number, body=body, files=files)
     assert error.value.field == field
@@ -628,7 +586,7 @@ def test_solving_twice_is_refused(cast, refused):
 
 
 def test_the_client_sees_new_messages_until_they_read_them(cast, moment):
-    ticket = held(cast)
+    ticket = cast.held()
     services.reply(cast.john, ticket.number, body="Done?", close=True)
     ticket = cast.refresh(ticket)
     assert ticket.client_status == "new_messages"
@@ -681,7 +639,7 @@ def test_needs_reply_and_the_deadline_follow_the_last_public_word(cast, moment):
 
 def test_the_topic_deadline_wins_over_the_department(cast, moment):
     topic = Topic.objects.create(name="Outage", response_deadline=timedelta(minutes=30))
-    ticket = answered(cast)
+    ticket = cast.answered()
     services.save_parameters(cast.john, ticket.number, topic=topic.pk)
     services.client_reply(cast.alice, ticket.number, body="Down again")
     assert cast.refresh(ticket).reply_due_at == moment.now + timedelta(minutes=30)
@@ -690,7 +648,7 @@ def test_the_topic_deadline_wins_over_the_department(cast, moment):
 # --- Rating -----------------------------------------------------------------------------------
 
 def test_the_client_rates_a_staff_answer_and_may_change_the_rating(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     answer = services.reply(cast.john, ticket.number, body="Fixed", close=True)
 
     rating = services.rate(cast.alice, ticket.number, message_id=answer.pk, value="bad",
@@ -706,10 +664,10 @@ def test_the_client_rates_a_staff_answer_and_may_change_the_rating(cast):
 
 
 def test_only_public_staff_answers_can_be_rated(cast, refused):
-    ticket = held(cast)
+    ticket = cast.held()
     note = services.comment(cast.john, ticket.number, body="internal")
     own = ticket.messages.get(author=cast.alice)
-    other = services.reply(cast.john, held(cast, subject="Other").number, body="Other",
+    other = services.reply(cast.john, cast.held(subject="Other").number, body="Other",
                              close=True)
     for message_id in (note.pk, own.pk, other.pk, UNKNOWN):
         with refused(ValidationFailed) as error:
@@ -718,7 +676,7 @@ def test_only_public_staff_answers_can_be_rated(cast, refused):
 
 
 def test_a_rating_must_be_good_or_bad(cast, refused):
-    ticket = held(cast)
+    ticket = cast.held()
     answer = services.reply(cast.john, ticket.number, body="Fixed", close=True)
     with refused(ValidationFailed) as error:
         services.rate(cast.alice, ticket.number, message_id=answer.pk, value="great")
@@ -726,7 +684,7 @@ def test_a_rating_must_be_good_or_bad(cast, refused):
 
 
 def test_only_the_owner_rates(cast, refused):
-    ticket = held(cast)
+    ticket = cast.held()
     answer = services.reply(cast.john, ticket.number, body="Fixed", close=True)
     with refused(NotFound):
         services.rate(cast.bob, ticket.number, message_id=answer.pk, value="bad")
@@ -737,7 +695,7 @@ def test_only_the_owner_rates(cast, refused):
 # --- Unlocking and reassigning ----------------------------------------------------------------
 
 def test_a_supervisor_unlocks_an_open_ticket(cast):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     services.unlock(cast.supervisor, ticket.number)
     ticket = cast.refresh(ticket)
     assert ticket.state == "new" and ticket.holder is None and ticket.held_at is None
@@ -750,7 +708,7 @@ def test_a_supervisor_unlocks_an_open_ticket(cast):
 
 
 def test_unlocking_a_frozen_ticket_keeps_it_frozen(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     services.freeze(cast.john, ticket.number)
     services.unlock(cast.admin, ticket.number)
     ticket = cast.refresh(ticket)
@@ -758,7 +716,7 @@ def test_unlocking_a_frozen_ticket_keeps_it_frozen(cast):
 
 
 def test_an_agent_cannot_unlock(cast, refused):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     for agent in (cast.john, cast.gary):
         with refused(Forbidden):
             services.unlock(agent, ticket.number)
@@ -773,7 +731,7 @@ def test_unlocking_a_ticket_nobody_holds_is_refused(cast, refused):
 
 
 def test_a_supervisor_reassigns_a_held_ticket(cast):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     services.reassign(cast.supervisor, ticket.number, cast.gary.pk)
     ticket = cast.refresh(ticket)
     assert ticket.holder == ticket.assignee == cast.gary
@@ -815,13 +773,13 @@ def test_reassigning_to_a_client_or_an_inactive_agent_is_refused(cast, refused):
 
 
 def test_an_agent_cannot_reassign(cast, refused):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     with refused(Forbidden):
         services.reassign(cast.john, ticket.number, cast.gary.pk)
 
 
 def test_an_archived_ticket_cannot_be_reassigned(cast, refused):
-    ticket = answered(cast)
+    ticket = cast.answered()
     services.archive(cast.alice, ticket.number)
     with refused(InvalidTransition):
         services.reassign(cast.supervisor, ticket.number, cast.gary.pk)
@@ -867,7 +825,7 @@ def test_unknown_ticket_numbers_are_not_found_by_clients(cast, refused, operatio
 
 @pytest.mark.parametrize("operation", sorted(CLIENT_OPERATIONS))
 def test_a_client_acting_on_another_clients_ticket_finds_nothing(cast, refused, operation):
-    ticket = answered(cast)
+    ticket = cast.answered()
     with refused(NotFound) as error:
         CLIENT_OPERATIONS[operation](cast.bob, ticket.number)
     with refused(NotFound) as unknown:
@@ -881,7 +839,7 @@ NOT_AN_ID = ["abc", "1; drop table", 1.5j, -3, 10**30]
 
 @pytest.mark.parametrize("bad", NOT_AN_ID, ids=str)
 def test_ids_that_are_not_ids_are_refused_as_input(cast, refused, bad):
-    ticket = held(cast)
+    ticket = cast.held()
     answer = services.reply(cast.john, ticket.number, body="Done", close=False)
     kwargs = {"department_id": cast.tech.pk, "subject": "S", "body": "B"}
     checks = [
@@ -952,7 +910,7 @@ WRITES_WITH_FILES = {
 
 @pytest.mark.parametrize("operation", sorted(WRITES_WITH_FILES))
 def test_files_of_a_failed_write_are_removed(cast, request, operation):
-    ticket = held(cast)
+    ticket = cast.held()
     request.getfixturevalue("failing_event_writes")
     before = world()
     assert before["files"] == []
@@ -968,7 +926,7 @@ def test_files_of_a_failed_write_are_removed(cast, request, operation):
 
 
 def test_without_the_failure_the_same_writes_keep_their_files(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     for write in WRITES_WITH_FILES.values():
         write(cast, ticket, [("a.png", PNG)])
     assert len(stored_files()) == Attachment.objects.count() == len(WRITES_WITH_FILES)

@@ -256,14 +256,8 @@ def test_a_retired_topic_posted_anyway_is_refused_on_the_form(cast, logged_in):
 
 # --- Freezing from the ticket page ---------------------------------------------------------
 
-def held(cast):
-    ticket = cast.open()
-    services.take(cast.john, ticket.number)
-    return ticket
-
-
 def test_freeze_with_a_reason_and_a_date_shows_on_the_ticket_page(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     day = clock.today_in(cast.john.timezone) + timedelta(days=7)
     browser = logged_in(cast.john)
     response = browser.post(reverse("staff:freeze", args=[ticket.number]),
@@ -282,7 +276,7 @@ def test_freeze_with_a_reason_and_a_date_shows_on_the_ticket_page(cast, logged_i
     ({"reason": "x" * 501}, "The reason is too long (at most 500 characters)."),
 ])
 def test_bad_freeze_input_is_refused_and_nothing_changes(cast, logged_in, data, message):
-    ticket = held(cast)
+    ticket = cast.held()
     before = Ticket.objects.filter(pk=ticket.pk).values().get(), Event.objects.count()
     response = logged_in(cast.john).post(reverse("staff:freeze", args=[ticket.number]), data)
     assert message in flashes(response)

@@ -32,12 +32,6 @@ def state():
     }
 
 
-def held(cast, department=None):
-    ticket = cast.open(department=department)
-    services.take(cast.gary if department == cast.sales else cast.john, ticket.number)
-    return ticket
-
-
 def test_staff_follow_and_unfollow_from_the_ticket_page(cast, logged_in):
     ticket = cast.open()
     browser = logged_in(cast.john)
@@ -150,7 +144,7 @@ def failed_reply(cast, smtp_server, capture, ticket):
 
 def test_a_failed_mail_shows_to_staff_with_retry_and_never_to_the_client(
         cast, logged_in, client, smtp_server, django_capture_on_commit_callbacks):
-    ticket = held(cast)
+    ticket = cast.held()
     mail = failed_reply(cast, smtp_server, django_capture_on_commit_callbacks, ticket)
     assert mail.status == OutgoingMail.Status.FAILED
 
@@ -176,7 +170,7 @@ def test_a_failed_mail_shows_to_staff_with_retry_and_never_to_the_client(
 @pytest.mark.parametrize("who", ["alice", "bob", "john_outside", "anonymous"])
 def test_retry_is_refused_to_everyone_but_staff_who_see_the_ticket(
         cast, logged_in, client, smtp_server, django_capture_on_commit_callbacks, who):
-    ticket = held(cast)
+    ticket = cast.held()
     mail = failed_reply(cast, smtp_server, django_capture_on_commit_callbacks, ticket)
     if who == "john_outside":
         cast.tech.members.remove(cast.john)
@@ -204,7 +198,7 @@ def test_ticket_pages_run_a_constant_number_of_queries(
         cast, logged_in, smtp_server, django_capture_on_commit_callbacks,
         django_assert_max_num_queries, settings, user):
     settings.ZAPROS_TICKET_CC_MAX = 20
-    small, large = held(cast), held(cast)
+    small, large = cast.held(), cast.held()
     _busy(cast, small, smtp_server, django_capture_on_commit_callbacks, 1)
     _busy(cast, large, smtp_server, django_capture_on_commit_callbacks, 8)
     browser = logged_in(getattr(cast, user))
