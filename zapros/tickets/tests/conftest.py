@@ -2,12 +2,11 @@
 
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
+from conftest import stored_files
 from zapros.core import clock
 from zapros.core.errors import DomainError
 from zapros.notify.models import OutgoingMail
@@ -26,13 +25,6 @@ from zapros.tickets.models import (
 
 RECORDED = (Ticket, Message, Attachment, Event, Rating, Share, TicketCounter, MessageRevision,
             Follower, CcAddress, OutgoingMail)
-
-
-def stored_files() -> list[str]:
-    root = Path(settings.MEDIA_ROOT)
-    if not root.exists():
-        return []
-    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
 
 
 def world() -> dict:

@@ -15,6 +15,8 @@ from zapros.core import clock
 from zapros.tickets import services
 from zapros.tickets.models import Event, Ticket, Topic
 
+from .conftest import flashes
+
 ROLES = ["alice", "bob", "john", "gary", "supervisor", "admin"]
 
 
@@ -24,12 +26,6 @@ def client_url(client_id, view="client"):
 
 def html(response):
     return response.content.decode()
-
-
-def flashes(response):
-    from django.contrib.messages import get_messages
-
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 # --- The client page ------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from functools import partial
 from urllib.parse import urlencode
 
 import pytest
-from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,6 +17,8 @@ from zapros.core import clock
 from zapros.tickets import services
 from zapros.tickets.models import Attachment, Event, Message, Priority, Ticket, TicketType
 
+from .conftest import flashes, ticket_url
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -26,19 +27,9 @@ def queue_url(**params):
     return f"{url}?{urlencode(params)}" if params else url
 
 
-def ticket_url(ticket, action=None):
-    if action:
-        return reverse(f"staff:{action}", args=[ticket.number])
-    return reverse("staff:ticket", args=[ticket.number])
-
-
 def numbers(response):
     assert response.status_code == 200
     return [ticket.number for ticket in response.context["page"].rows]
-
-
-def flashes(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def reply_data(ticket, action, body="", note="", **parameters):
