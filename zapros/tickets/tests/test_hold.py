@@ -1,4 +1,5 @@
-"""Freezing with a reason and a resume date, and the periodic resume."""
+"""Freezing (with a reason and a resume date), resuming by hand and by the periodic task, and
+resolving."""
 
 from datetime import date, timedelta
 
@@ -10,6 +11,8 @@ from zapros.tickets import services
 from zapros.tickets.models import Event, Ticket
 from zapros.tickets.services.automation import resume_due
 from zapros.tickets.tasks import resume_frozen_tickets
+
+from .conftest import last_event, moved
 
 
 def tomorrow_for(user) -> date:
@@ -123,3 +126,45 @@ def test_a_ticket_resumed_by_hand_is_left_alone_by_the_task(cast):
     events = cast.refresh(ticket).events.count()
     assert resume_due() == 0
     assert cast.refresh(ticket).events.count() == events
+
+
+# --- Freezing, resuming, resolving ------------------------------------------------------------
+
+def test_the_holder_freezes_resumes_and_resolves(cast):
+    ticket = cast.held()
+    services.freeze(cast.john, ticket.number, reason=" waiting for the datacenter ")
+    frozen = cast.refresh(ticket)
+    assert frozen.state == "on_hold" and frozen.holder == cast.john
+    assert frozen.staff_status == "frozen" and frozen.client_status == "under_review"
+    event = last_event(ticket)
+    assert event.kind == Event.Kind.FROZEN and moved(event, "open", "on_hold")
+    assert event.data["reason"] == "waiting for the datacenter"
+    assert event.actor == cast.john
+
+    services.resume(cast.john, ticket.number)
+    assert cast.refresh(ticket).state == "open"
+    assert moved(last_event(ticket), "on_hold", "open")
+
+    services.resolve(cast.john, ticket.number)
+    resolved = cast.refresh(ticket)
+    assert resolved.state == "resolved" and resolved.needs_reply is False
+    assert resolved.reply_due_at is None
+    event = last_event(ticket)
+    assert event.kind == Event.Kind.RESOLVED and moved(event, "open", "resolved")
+
+
+def test_moves_the_table_forbids_are_refused(cast, refused):
+    ticket = cast.answered()
+    with refused(InvalidTransition):
+        services.freeze(cast.john, ticket.number)
+    with refused(InvalidTransition):
+        services.resume(cast.john, ticket.number)
+    services.resolve(cast.john, ticket.number)
+    with refused(InvalidTransition):
+        services.resolve(cast.john, ticket.number)
+
+
+def test_a_new_ticket_cannot_be_frozen_before_it_is_taken(cast, refused):
+    ticket = cast.open()
+    with refused(Conflict):
+        services.freeze(cast.john, ticket.number)
