@@ -3,8 +3,10 @@ the services, so tests never start from an impossible state."""
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from zapros.accounts.models import Department, Role, User
 from zapros.clients.models import Client, Service
@@ -35,6 +37,14 @@ def _clear_cache():
 
 
 PASSWORD = "correct horse battery"
+
+
+def stored_files() -> list[str]:
+    """Every file under MEDIA_ROOT, by its name there."""
+    root = Path(settings.MEDIA_ROOT)
+    if not root.exists():
+        return []
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
 
 
 def make_staff(email, name, role=Role.AGENT, departments=()):
@@ -80,6 +90,33 @@ class Cast:
             **kwargs,
         )
 
+    def held(self, agent=None, **kwargs) -> Ticket:
+        """A new ticket (``open``'s arguments) that ``agent``, John by default, has taken."""
+        ticket = self.open(**kwargs)
+        services.take(agent or self.john, ticket.number)
+        return self.refresh(ticket)
+
+    def answered(self, agent=None, **kwargs) -> Ticket:
+        """A held ticket that its holder answered with *Send and close*: state ``answered``."""
+        agent = agent or self.john
+        ticket = self.held(agent, **kwargs)
+        services.reply(agent, ticket.number, body="We restarted the server.", close=True)
+        return self.refresh(ticket)
+
+    def conversation(self, department=None):
+        """Alice asks; the agent (John, or the supervisor in ``department``) takes it,
+        answers, comments; Alice asks something else. Returns the ticket and those three
+        messages."""
+        if department is None:
+            ticket, agent = self.open(body="My site is down"), self.john
+        else:
+            ticket, agent = self.staff_ticket(department, body="My site is down"), self.supervisor
+        services.take(agent, ticket.number)
+        answer = services.reply(agent, ticket.number, body="Restartd it", close=False)
+        note = services.comment(agent, ticket.number, body="Disk was full")
+        later = services.client_reply(self.alice, ticket.number, body="And my invoice?")
+        return ticket, answer, note, later
+
     def refresh(self, ticket: Ticket) -> Ticket:
         return Ticket.objects.get(pk=ticket.pk)
 
@@ -115,6 +152,22 @@ def logged_in(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def mail_key(settings):
+    """A key for the mail gateways' passwords, as every installation with mail has."""
+    from cryptography.fernet import Fernet
+
+    settings.ZAPROS_MAIL_KEY = Fernet.generate_key().decode()
+
+
+@pytest.fixture
+def gateway(cast, mail_key):
+    """Technical support's mail gateway, with a password that ``mail_key`` encrypts."""
+    from zapros.mail.tests.conftest import make_gateway
+
+    return make_gateway(cast.tech)
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
+from conftest import stored_files
 from zapros.api.models import ApiToken
 from zapros.tickets.models import Attachment, Event, Message, Rating, Ticket
 
@@ -26,13 +25,6 @@ def api_as(token_for):
         return Client(headers={"Authorization": f"Bearer {token_for(user)}"})
 
     return client
-
-
-def stored_files() -> list[str]:
-    root = Path(settings.MEDIA_ROOT)
-    if not root.exists():
-        return []
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
 def snapshot() -> dict:

@@ -29,18 +29,6 @@ def patch(client, url, data):
     return client.patch(url, data, content_type="application/json")
 
 
-def conversation(cast, department=None):
-    if department is None:
-        ticket, agent = cast.open(body="My site is down"), cast.john
-    else:
-        ticket, agent = cast.staff_ticket(department, body="My site is down"), cast.supervisor
-    services.take(agent, ticket.number)
-    answer = services.reply(agent, ticket.number, body="Restartd it", close=False)
-    note = services.comment(agent, ticket.number, body="Disk was full")
-    later = services.client_reply(cast.alice, ticket.number, body="And my invoice?")
-    return ticket, answer, note, later
-
-
 def message_url(ticket, message, tail=""):
     return f"/api/v1/tickets/{ticket.number}/messages/{message.pk}{tail}"
 
@@ -54,7 +42,7 @@ EDIT = {"alice": 403, "bob": 403, "john": 200, "gary": 403, "supervisor": 200, "
 
 @pytest.mark.parametrize("role", ROLES)
 def test_edit_access_matrix(cast, call_as, role):
-    ticket, answer, *_ = conversation(cast)
+    ticket, answer, *_ = cast.conversation()
     before = everything()
     response = patch(call_as(role), message_url(ticket, answer), {"body": "Restarted it"})
     assert response.status_code == EDIT[role], response.content
@@ -69,7 +57,7 @@ def test_edit_access_matrix(cast, call_as, role):
 
 @pytest.mark.parametrize("role", ["john", "gary"])
 def test_edit_on_an_invisible_ticket_is_a_404(cast, call_as, role):
-    ticket, answer, *_ = conversation(cast, department=cast.billing)
+    ticket, answer, *_ = cast.conversation(department=cast.billing)
     before = everything()
     response = patch(call_as(role), message_url(ticket, answer), {"body": "Changed"})
     assert response.status_code == 404
@@ -79,7 +67,7 @@ def test_edit_on_an_invisible_ticket_is_a_404(cast, call_as, role):
 @pytest.mark.parametrize(("which", "status", "field"), [
     ("later", 403, None), ("answer-empty", 422, "body"), ("unknown", 404, None)])
 def test_refused_edits(cast, api_as, which, status, field):
-    ticket, answer, _note, later = conversation(cast)
+    ticket, answer, _note, later = cast.conversation()
     message = {"later": later, "answer-empty": answer}.get(which)
     url = message_url(ticket, message) if message else (
         f"/api/v1/tickets/{ticket.number}/messages/987654")
@@ -91,7 +79,7 @@ def test_refused_edits(cast, api_as, which, status, field):
 
 
 def test_clients_never_get_the_edit_history(cast, api_as):
-    ticket, answer, *_ = conversation(cast)
+    ticket, answer, *_ = cast.conversation()
     services.edit_message(cast.john, ticket.number, answer.pk, body="Restarted it")
     alice = api_as(cast.alice)
     for url in (f"/api/v1/tickets/{ticket.number}", f"/api/v1/tickets/{ticket.number}/messages"):
@@ -110,7 +98,7 @@ REVISIONS = {"alice": 403, "bob": 403, "john": 200, "gary": 200, "supervisor": 2
 
 @pytest.mark.parametrize("role", ROLES)
 def test_revisions_access_matrix(cast, call_as, role):
-    ticket, answer, *_ = conversation(cast)
+    ticket, answer, *_ = cast.conversation()
     services.edit_message(cast.john, ticket.number, answer.pk, body="Second")
     services.edit_message(cast.supervisor, ticket.number, answer.pk, body="Third")
     response = call_as(role).get(message_url(ticket, answer, "/revisions"))
@@ -123,7 +111,7 @@ def test_revisions_access_matrix(cast, call_as, role):
 
 
 def test_revisions_of_an_invisible_ticket_or_unknown_message_are_404(cast, api_as):
-    ticket, answer, *_ = conversation(cast, department=cast.billing)
+    ticket, answer, *_ = cast.conversation(department=cast.billing)
     assert api_as(cast.john).get(message_url(ticket, answer, "/revisions")).status_code == 404
     assert api_as(cast.admin).get(
         f"/api/v1/tickets/{ticket.number}/messages/987654/revisions").status_code == 404
@@ -131,7 +119,7 @@ def test_revisions_of_an_invisible_ticket_or_unknown_message_are_404(cast, api_a
 
 def test_revisions_run_a_constant_number_of_queries(cast, api_as,
                                                     django_assert_max_num_queries):
-    ticket, answer, *_ = conversation(cast)
+    ticket, answer, *_ = cast.conversation()
     john = api_as(cast.john)
     services.edit_message(cast.john, ticket.number, answer.pk, body="v1")
     with django_assert_max_num_queries(8) as few:
@@ -153,7 +141,7 @@ SPLIT = {"alice": 403, "bob": 403, "john": 201, "gary": 409, "supervisor": 201, 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_split_access_matrix(cast, call_as, role):
-    ticket, *_rest, later = conversation(cast)
+    ticket, *_rest, later = cast.conversation()
     before = everything()
     response = post_json(call_as(role), f"/api/v1/tickets/{ticket.number}/split",
                          {"message_id": later.pk, "subject": "Invoice"})
@@ -169,7 +157,7 @@ def test_split_access_matrix(cast, call_as, role):
 
 
 def test_split_from_the_first_message_is_a_422(cast, api_as):
-    ticket, *_ = conversation(cast)
+    ticket, *_ = cast.conversation()
     first = Message.objects.filter(ticket=ticket).order_by("created_at", "id").first()
     before = everything()
     response = post_json(api_as(cast.john), f"/api/v1/tickets/{ticket.number}/split",
@@ -179,7 +167,7 @@ def test_split_from_the_first_message_is_a_422(cast, api_as):
 
 
 def test_split_of_an_invisible_ticket_is_a_404(cast, api_as):
-    ticket, *_rest, later = conversation(cast, department=cast.billing)
+    ticket, *_rest, later = cast.conversation(department=cast.billing)
     before = everything()
     response = post_json(api_as(cast.john), f"/api/v1/tickets/{ticket.number}/split",
                          {"message_id": later.pk})

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from cryptography.fernet import Fernet
 
 from zapros.mail import ingest
 from zapros.mail.models import InboundMail
@@ -13,14 +12,7 @@ from zapros.mail.tests.corpus import STRANGER, plain
 ROLES = ["anonymous", "alice", "bob", "john", "gary", "supervisor", "admin"]
 
 
-@pytest.fixture(autouse=True)
-def _mail_key(settings):
-    settings.ZAPROS_MAIL_KEY = Fernet.generate_key().decode()
-
-
-@pytest.fixture
-def gateway(cast):
-    return make_gateway(cast.tech)
+pytestmark = pytest.mark.usefixtures("mail_key")
 
 
 def waiting(gateway, n=1):

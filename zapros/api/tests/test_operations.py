@@ -5,12 +5,6 @@ from zapros.tickets.models import Event, Message, Rating, Ticket
 
 from .conftest import post_json, snapshot
 
-
-def held(cast, ticket, agent=None):
-    services.take(agent or cast.john, ticket.number)
-    return ticket
-
-
 # --- Opening requests ---------------------------------------------------------------------
 
 def test_a_client_opens_a_request(cast, api_as):
@@ -144,7 +138,7 @@ def test_a_client_cannot_take(cast, api_as):
 # --- Writing ------------------------------------------------------------------------------
 
 def test_send_keeps_the_request_open_and_held(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
 
     response = post_json(api_as(cast.john), f"/api/v1/tickets/{ticket.number}/messages",
                          {"body": "Checking now"})
@@ -156,7 +150,7 @@ def test_send_keeps_the_request_open_and_held(cast, api_as):
 
 
 def test_send_and_close_answers_with_an_internal_note(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
 
     response = post_json(api_as(cast.john), f"/api/v1/tickets/{ticket.number}/messages",
                          {"body": "Fixed", "close": True, "note": "Restarted nginx"})
@@ -192,7 +186,7 @@ def test_an_empty_internal_comment_names_the_body(cast, api_as):
 
 
 def test_answering_a_request_someone_else_holds_is_refused(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
     before = snapshot()
 
     response = post_json(api_as(cast.gary), f"/api/v1/tickets/{ticket.number}/messages",
@@ -204,7 +198,7 @@ def test_answering_a_request_someone_else_holds_is_refused(cast, api_as):
 
 
 def test_a_client_reply_reopens_an_answered_request(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
     services.reply(cast.john, ticket.number, body="Fixed", close=True)
 
     response = post_json(api_as(cast.alice), f"/api/v1/tickets/{ticket.number}/messages",
@@ -227,7 +221,7 @@ def test_a_client_cannot_write_an_internal_comment(cast, api_as):
 
 
 def test_an_unknown_visibility_is_a_422(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
     before = snapshot()
 
     response = post_json(api_as(cast.john), f"/api/v1/tickets/{ticket.number}/messages",
@@ -252,7 +246,7 @@ def test_archiving_an_open_request_is_refused_with_the_reason(cast, api_as):
 
 
 def test_a_client_archives_an_answered_request(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
     services.reply(cast.john, ticket.number, body="Fixed", close=True)
     client = api_as(cast.alice)
 
@@ -266,7 +260,7 @@ def test_a_client_archives_an_answered_request(cast, api_as):
 
 
 def test_the_holder_freezes_resumes_and_resolves(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
     john = api_as(cast.john)
 
     frozen = post_json(john, f"/api/v1/tickets/{ticket.number}/freeze", {"reason": "Waiting"})
@@ -279,7 +273,7 @@ def test_the_holder_freezes_resumes_and_resolves(cast, api_as):
 
 
 def test_resuming_a_request_that_is_not_on_hold_is_a_conflict(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
     before = snapshot()
 
     response = api_as(cast.john).post(f"/api/v1/tickets/{ticket.number}/resume")
@@ -298,7 +292,7 @@ def test_a_client_marks_their_request_solved(cast, api_as):
 
 
 def test_saving_parameters_changes_only_the_fields_sent(cast, api_as):
-    ticket = held(cast, cast.open(subject="Site is down"))
+    ticket = cast.held(subject="Site is down")
 
     response = post_json(api_as(cast.john), f"/api/v1/tickets/{ticket.number}/parameters",
                          {"title": "Web server outage", "priority": 4})
@@ -310,7 +304,7 @@ def test_saving_parameters_changes_only_the_fields_sent(cast, api_as):
 
 
 def test_saving_another_clients_service_is_refused(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
     before = snapshot()
 
     response = post_json(api_as(cast.john), f"/api/v1/tickets/{ticket.number}/parameters",
@@ -321,7 +315,7 @@ def test_saving_another_clients_service_is_refused(cast, api_as):
 
 
 def test_a_supervisor_reassigns_and_unlocks(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
     supervisor = api_as(cast.supervisor)
 
     reassigned = post_json(supervisor, f"/api/v1/tickets/{ticket.number}/reassign",
@@ -333,7 +327,7 @@ def test_a_supervisor_reassigns_and_unlocks(cast, api_as):
 
 
 def test_an_agent_cannot_reassign(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
     before = snapshot()
 
     response = post_json(api_as(cast.john), f"/api/v1/tickets/{ticket.number}/reassign",
@@ -358,7 +352,7 @@ def test_reassigning_to_someone_outside_the_department_is_refused(cast, api_as):
 # --- Ratings ------------------------------------------------------------------------------
 
 def test_a_client_rates_an_answer(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
     answer = services.reply(cast.john, ticket.number, body="Fixed", close=True)
     client = api_as(cast.alice)
 
@@ -373,7 +367,7 @@ def test_a_client_rates_an_answer(cast, api_as):
 
 
 def test_only_answers_from_support_can_be_rated(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
     question = ticket.messages.get()
     before = snapshot()
 
@@ -386,7 +380,7 @@ def test_only_answers_from_support_can_be_rated(cast, api_as):
 
 
 def test_staff_cannot_rate(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
     answer = services.reply(cast.john, ticket.number, body="Fixed", close=True)
     before = snapshot()
 
@@ -399,7 +393,7 @@ def test_staff_cannot_rate(cast, api_as):
 
 
 def test_a_rating_must_be_good_or_bad(cast, api_as):
-    ticket = held(cast, cast.open())
+    ticket = cast.held()
     answer = services.reply(cast.john, ticket.number, body="Fixed", close=True)
     before = snapshot()
 

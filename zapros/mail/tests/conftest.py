@@ -1,4 +1,4 @@
-"""Fixtures of the mail channel: a gateway on the reference cast, and a real Dovecot.
+"""Fixtures of the mail channel: gateways on the reference cast, and a real Dovecot.
 
 Dovecot runs once per test session (see ``zapros.mail.tests.dovecot``); each test gets mailboxes of
 its own. Without Dovecot the tests that need it are skipped, unless ZAPROS_REQUIRE_MAIL=1
@@ -8,7 +8,6 @@ its own. Without Dovecot the tests that need it are skipped, unless ZAPROS_REQUI
 import os
 
 import pytest
-from cryptography.fernet import Fernet
 
 from zapros.mail import secrets
 from zapros.mail.models import MailGateway
@@ -18,8 +17,8 @@ from .corpus import GATEWAY
 
 
 @pytest.fixture(autouse=True)
-def _mail_key(settings):
-    settings.ZAPROS_MAIL_KEY = Fernet.generate_key().decode()
+def _mail_key(mail_key):
+    """Every mail test runs with a key for the gateways' passwords."""
 
 
 def make_gateway(department, *, address=GATEWAY, password="secret", **fields) -> MailGateway:
@@ -30,11 +29,6 @@ def make_gateway(department, *, address=GATEWAY, password="secret", **fields) ->
         address=address, department=department,
         password_encrypted=secrets.encrypt(password), **values,
     )
-
-
-@pytest.fixture
-def gateway(cast) -> MailGateway:
-    return make_gateway(cast.tech)
 
 
 @pytest.fixture(scope="session")

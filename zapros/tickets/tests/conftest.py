@@ -1,11 +1,13 @@
 """Fixtures shared by the ticket domain tests."""
 
 from contextlib import contextmanager
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
-from django.conf import settings
+from django.utils import timezone
 
+from conftest import stored_files
+from zapros.core import clock
 from zapros.core.errors import DomainError
 from zapros.notify.models import OutgoingMail
 from zapros.tickets.models import (
@@ -23,13 +25,6 @@ from zapros.tickets.models import (
 
 RECORDED = (Ticket, Message, Attachment, Event, Rating, Share, TicketCounter, MessageRevision,
             Follower, CcAddress, OutgoingMail)
-
-
-def stored_files() -> list[str]:
-    root = Path(settings.MEDIA_ROOT)
-    if not root.exists():
-        return []
-    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
 
 
 def world() -> dict:
@@ -53,3 +48,32 @@ def refused(db):
         assert world() == before, "a refusal must change nothing"
 
     return check
+
+
+@pytest.fixture
+def moment(monkeypatch):
+    """Zapros's clock, stopped; ``moment.advance(hours=2)`` moves it on."""
+
+    class Moment:
+        now = timezone.now().replace(microsecond=0)
+
+        def advance(self, **delta):
+            self.now += timedelta(**delta)
+            return self.now
+
+    stopped = Moment()
+    monkeypatch.setattr(clock, "now", lambda: stopped.now)
+    return stopped
+
+
+def events(ticket) -> list[Event]:
+    return list(Event.objects.filter(ticket=ticket).order_by("id"))
+
+
+def last_event(ticket) -> Event:
+    return Event.objects.filter(ticket=ticket).latest("id")
+
+
+def moved(event, old, new) -> bool:
+    """The event records a move of the ticket from state ``old`` to ``new``."""
+    return event.data.get("from") == old and event.data.get("to") == new

@@ -1,10 +1,16 @@
-"""Checking uploads before anything is stored: kinds, contents, names and sizes."""
+"""Checking uploads before anything is stored: kinds, contents, names and sizes; and the files
+of a write that fails are removed again."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, connection
 
 from zapros.core.errors import ValidationFailed
+from zapros.tickets import services
 from zapros.tickets.attachments import clean_filename, prepare_uploads
+from zapros.tickets.models import Attachment, Event
+
+from .conftest import stored_files, world
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(20)
 GIF87 = b"GIF87a" + bytes(20)
@@ -203,3 +209,67 @@ def test_prepared_uploads_carry_the_cleaned_name():
 def test_refusals_show_the_cleaned_name():
     message = refusal("../../dir/evil\x00.exe", EXE)
     assert "evil.exe" in message and "dir" not in message
+
+
+# --- Files of a failed write ------------------------------------------------------------------
+
+@pytest.fixture
+def failing_event_writes(db):
+    """Make the database itself refuse new Event rows, the last write of every operation, so
+    that an operation fails after its files are already on disk. The trigger lives in the
+    test's transaction and goes away with it."""
+    table = Event._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION zapros_refuse_event() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'event rows are refused'; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER zapros_refuse_event BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION zapros_refuse_event()"
+            )
+        elif connection.vendor == "sqlite":
+            cursor.execute(
+                f"CREATE TRIGGER zapros_refuse_event BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'event rows are refused'); END"
+            )
+        else:  # pragma: no cover
+            pytest.skip(f"no failing trigger written for {connection.vendor}")
+
+
+WRITES_WITH_FILES = {
+    "open_ticket": lambda cast, ticket, files: cast.open(files=files),
+    "client_reply": lambda cast, ticket, files: services.client_reply(
+        cast.alice, ticket.number, body="Logs", files=files),
+    "reply": lambda cast, ticket, files: services.reply(
+        cast.john, ticket.number, body="Done", close=True, files=files),
+    "comment": lambda cast, ticket, files: services.comment(
+        cast.gary, ticket.number, body="Trace", files=files),
+}
+
+
+@pytest.mark.parametrize("operation", sorted(WRITES_WITH_FILES))
+def test_files_of_a_failed_write_are_removed(cast, request, operation):
+    ticket = cast.held()
+    request.getfixturevalue("failing_event_writes")
+    before = world()
+    assert before["files"] == []
+
+    with pytest.raises(DatabaseError, match="event rows are refused"):
+        WRITES_WITH_FILES[operation](
+            cast, ticket, [("a.png", PNG), ("b.txt", b"log lines"), ("c.png", PNG + b"!")]
+        )
+
+    assert stored_files() == []
+    assert world() == before
+    assert not Attachment.objects.exists()
+
+
+def test_without_the_failure_the_same_writes_keep_their_files(cast):
+    ticket = cast.held()
+    for write in WRITES_WITH_FILES.values():
+        write(cast, ticket, [("a.png", PNG)])
+    assert len(stored_files()) == Attachment.objects.count() == len(WRITES_WITH_FILES)
+    for attachment in Attachment.objects.all():
+        assert attachment.file.read() == PNG

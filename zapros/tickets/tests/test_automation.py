@@ -13,16 +13,9 @@ def _age(ticket, days):
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=clock.now() - timedelta(days=days))
 
 
-def _answered(cast, **kwargs):
-    ticket = cast.open(**kwargs)
-    services.take(cast.john, ticket.number)
-    services.reply(cast.john, ticket.number, body="Done", close=True)
-    return ticket
-
-
 def test_old_answered_and_resolved_tickets_are_archived(cast):
-    answered = _answered(cast)
-    resolved = _answered(cast, subject="Other")
+    answered = cast.answered()
+    resolved = cast.answered(subject="Other")
     services.resolve(cast.john, resolved.number)
     _age(answered, 31)
     _age(resolved, 31)
@@ -36,7 +29,7 @@ def test_old_answered_and_resolved_tickets_are_archived(cast):
 
 
 def test_recent_and_active_tickets_stay(cast):
-    recent = _answered(cast)
+    recent = cast.answered()
     _age(recent, 5)
     waiting = cast.open(subject="Still waiting")
     _age(waiting, 90)
@@ -52,7 +45,7 @@ def test_recent_and_active_tickets_stay(cast):
 
 
 def test_the_periodic_task_follows_the_setting(cast, settings):
-    ticket = _answered(cast)
+    ticket = cast.answered()
     _age(ticket, 10)
     settings.ZAPROS_AUTO_ARCHIVE_DAYS = 0
     archive_inactive_tickets.call_local()

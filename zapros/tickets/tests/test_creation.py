@@ -1,15 +1,25 @@
-"""Opening a ticket writes its search document from the values in hand: the same document the
-index builds from the rows, found at once, in a fixed number of queries."""
+"""Opening a ticket: what it writes, every refusal, and the search document written from the
+values in hand (the same document the index builds from the rows, found at once, in a fixed
+number of queries)."""
+
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 
+from zapros.core.errors import Forbidden, ValidationFailed
 from zapros.core.sql import rows
 from zapros.tickets import search, services
 from zapros.tickets.models import Event, Message, Ticket, Topic
 from zapros.tickets.search.text import START, STOP
 
+from .conftest import events, last_event, stored_files
+
 ON_POSTGRES = connection.vendor == "postgresql"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(24)
+EXE = b"MZ\x90\x00" + bytes(24)
+UNKNOWN = 987654
 
 
 def numbers(result):
@@ -112,3 +122,124 @@ def test_without_returning_the_keys_come_from_the_last_row_id(cast, monkeypatch)
     assert stored.messages.get().body == "Second body"
     assert Event.objects.get(ticket=stored).kind == Event.Kind.CREATED
     assert numbers(search.search(cast.john, "second")) == [second.number]
+
+
+# --- Opening ----------------------------------------------------------------------------------
+
+def test_a_client_opens_a_ticket(cast, moment):
+    cast.tech.response_deadline = timedelta(hours=4)
+    cast.tech.save()
+
+    ticket = services.open_ticket(
+        cast.alice, department_id=cast.tech.pk, subject="  Site   is down ",
+        body="  It shows 502.\r\nPlease help.  ", service_id=cast.alice_hosting.pk,
+        files=[("screen.png", PNG)],
+    )
+
+    ticket = cast.refresh(ticket)
+    assert ticket.number >= 1
+    assert ticket.client_id == cast.alice.pk
+    assert ticket.department == cast.tech
+    assert ticket.service == cast.alice_hosting
+    assert (ticket.subject, ticket.title) == ("Site is down", "Site is down · Hosting Pro")
+    assert ticket.state == "new"
+    assert ticket.holder is None and ticket.assignee is None
+    assert ticket.needs_reply is True
+    assert ticket.reply_due_at == moment.now + timedelta(hours=4)
+    assert ticket.last_staff_public_at is None
+    assert ticket.client_status == "under_review"
+    assert ticket.staff_status == "under_review"
+    [message] = ticket.messages.all()
+    assert message.body == "It shows 502.\nPlease help."
+    assert message.author == cast.alice
+    assert message.from_client and message.is_public
+    [attachment] = message.attachments.all()
+    assert attachment.original_name == "screen.png"
+    assert attachment.content_type == "image/png"
+    assert attachment.ticket == ticket
+    assert attachment.file.read() == PNG
+    assert stored_files() == [attachment.file.name]
+    [event] = events(ticket)
+    assert event.kind == Event.Kind.CREATED and event.actor == cast.alice
+
+
+def test_ticket_numbers_follow_each_other(cast):
+    first, second = cast.open(), cast.open(client=cast.bob)
+    assert second.number == first.number + 1
+
+
+def test_staff_open_a_ticket_for_a_client_in_any_department(cast):
+    ticket = cast.staff_ticket(cast.sales, type="incident", priority=4)
+    ticket = cast.refresh(ticket)
+    assert ticket.department == cast.sales
+    assert ticket.client_id == cast.alice.pk
+    assert (ticket.type, ticket.priority) == ("incident", 4)
+    [message] = ticket.messages.all()
+    # The client's words, written down by staff: the event says who wrote them down.
+    assert message.author == cast.alice and message.from_client
+    assert last_event(ticket).actor == cast.admin
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"subject": ""}, "subject"),
+        ({"subject": "   \n "}, "subject"),
+        ({"subject": "x" * 201}, "subject"),
+        ({"body": ""}, "body"),
+        ({"body": " \r\n "}, "body"),
+        ({"department": "sales"}, "department"),
+        ({"department_id": UNKNOWN}, "department"),
+        ({"department_id": None}, "department"),
+        ({"service": "bob_domain"}, "service"),
+        ({"type": "incident"}, "type"),
+        ({"type": "nonsense"}, "type"),
+        ({"priority": 9}, "priority"),
+        ({"files": [("setup.exe", EXE)]}, "attachments"),
+        ({"files": [("fake.png", b"plain text")]}, "attachments"),
+        ({"files": [("ok.png", PNG), ("empty.txt", b"")]}, "attachments"),
+    ],
+)
+def test_a_client_opening_bad_input_is_refused(cast, refused, changes, field):
+    kwargs = {"department_id": cast.tech.pk, "subject": "Help", "body": "Please"}
+    if "department" in changes:
+        kwargs["department_id"] = getattr(cast, changes.pop("department")).pk
+    if "service" in changes:
+        kwargs["service_id"] = getattr(cast, changes.pop("service")).pk
+    kwargs.update(changes)
+    with refused(ValidationFailed) as error:
+        services.open_ticket(cast.alice, **kwargs)
+    assert error.value.field == field
+
+
+def test_an_oversized_attachment_refuses_the_ticket(cast, refused, settings):
+    settings.ZAPROS_ATTACHMENT_MAX_BYTES = 100
+    with refused(ValidationFailed) as error:
+        cast.open(files=[("big.txt", b"x" * 101)])
+    assert error.value.field == "attachments"
+    assert stored_files() == []
+
+
+def test_staff_must_name_the_client(cast, refused):
+    with refused(ValidationFailed) as error:
+        services.open_ticket(cast.john, department_id=cast.tech.pk, subject="S", body="B")
+    assert error.value.field == "client"
+
+
+def test_staff_cannot_attach_a_service_of_another_client(cast, refused):
+    with refused(ValidationFailed) as error:
+        cast.staff_ticket(cast.tech, service_id=cast.bob_domain.pk)
+    assert error.value.field == "service"
+
+
+def test_nobody_signed_in_cannot_open_a_ticket(cast, refused):
+    with refused(Forbidden):
+        services.open_ticket(AnonymousUser(), department_id=cast.tech.pk, subject="S",
+                             body="B")
+
+
+def test_a_deactivated_client_cannot_open_a_ticket(cast, refused):
+    cast.alice.is_active = False
+    cast.alice.save()
+    with refused(Forbidden):
+        cast.open()

@@ -1,4 +1,5 @@
-"""Freezing with a reason and a resume date, and the periodic resume."""
+"""Freezing (with a reason and a resume date), resuming by hand and by the periodic task, and
+resolving."""
 
 from datetime import date, timedelta
 
@@ -12,11 +13,7 @@ from zapros.tickets.models import Event, Ticket
 from zapros.tickets.services.automation import resume_due
 from zapros.tickets.tasks import resume_frozen_tickets
 
-
-def held(cast, agent=None):
-    ticket = cast.open()
-    services.take(agent or cast.john, ticket.number)
-    return ticket
+from .conftest import last_event, moved
 
 
 def tomorrow_for(user) -> date:
@@ -32,7 +29,7 @@ def state_of(ticket):
 def test_freeze_keeps_the_reason_and_the_resume_date_in_the_agents_zone(cast):
     cast.john.timezone = "Asia/Vladivostok"
     cast.john.save()
-    ticket = held(cast)
+    ticket = cast.held()
     day = tomorrow_for(cast.john)
 
     services.freeze(cast.john, ticket.number, reason="  Waiting for   the DC ", resume_on=day)
@@ -49,7 +46,7 @@ def test_freeze_keeps_the_reason_and_the_resume_date_in_the_agents_zone(cast):
 
 @pytest.mark.parametrize("case", ["today", "past", "too_long", "not_a_date"])
 def test_bad_hold_input_is_refused_and_nothing_changes(cast, case):
-    ticket = held(cast)
+    ticket = cast.held()
     today = clock.today_in(cast.john.timezone)
     kwargs = {
         "today": {"resume_on": today},
@@ -65,7 +62,7 @@ def test_bad_hold_input_is_refused_and_nothing_changes(cast, case):
 
 
 def test_freezing_what_cannot_be_frozen_is_refused(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     services.reply(cast.john, ticket.number, body="Done", close=True)
     before = state_of(ticket)
     with pytest.raises(InvalidTransition):
@@ -76,7 +73,7 @@ def test_freezing_what_cannot_be_frozen_is_refused(cast):
 
 
 def test_leaving_the_hold_clears_its_reason_and_date(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     services.freeze(cast.john, ticket.number, reason="Later", resume_on=tomorrow_for(cast.john))
     services.resume(cast.john, ticket.number)
     ticket = cast.refresh(ticket)
@@ -90,9 +87,9 @@ def _due(ticket, days_ago=0):
 
 
 def test_the_resume_task_brings_due_tickets_back_once(cast):
-    due = held(cast)
-    later = held(cast)
-    plain = held(cast)
+    due = cast.held()
+    later = cast.held()
+    plain = cast.held()
     for ticket in (due, later):
         services.freeze(cast.john, ticket.number, reason="DC", resume_on=tomorrow_for(cast.john))
     services.freeze(cast.john, plain.number)
@@ -111,7 +108,7 @@ def test_the_resume_task_brings_due_tickets_back_once(cast):
 
 
 def test_an_unheld_frozen_ticket_resumes_as_new(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     services.freeze(cast.john, ticket.number, resume_on=tomorrow_for(cast.john))
     services.unlock(cast.supervisor, ticket.number)
     _due(ticket)
@@ -123,10 +120,52 @@ def test_an_unheld_frozen_ticket_resumes_as_new(cast):
 
 
 def test_a_ticket_resumed_by_hand_is_left_alone_by_the_task(cast):
-    ticket = held(cast)
+    ticket = cast.held()
     services.freeze(cast.john, ticket.number, resume_on=tomorrow_for(cast.john))
     _due(ticket)
     services.resume(cast.john, ticket.number)
     events = cast.refresh(ticket).events.count()
     assert resume_due() == 0
     assert cast.refresh(ticket).events.count() == events
+
+
+# --- Freezing, resuming, resolving ------------------------------------------------------------
+
+def test_the_holder_freezes_resumes_and_resolves(cast):
+    ticket = cast.held()
+    services.freeze(cast.john, ticket.number, reason=" waiting for the datacenter ")
+    frozen = cast.refresh(ticket)
+    assert frozen.state == "on_hold" and frozen.holder == cast.john
+    assert frozen.staff_status == "frozen" and frozen.client_status == "under_review"
+    event = last_event(ticket)
+    assert event.kind == Event.Kind.FROZEN and moved(event, "open", "on_hold")
+    assert event.data["reason"] == "waiting for the datacenter"
+    assert event.actor == cast.john
+
+    services.resume(cast.john, ticket.number)
+    assert cast.refresh(ticket).state == "open"
+    assert moved(last_event(ticket), "on_hold", "open")
+
+    services.resolve(cast.john, ticket.number)
+    resolved = cast.refresh(ticket)
+    assert resolved.state == "resolved" and resolved.needs_reply is False
+    assert resolved.reply_due_at is None
+    event = last_event(ticket)
+    assert event.kind == Event.Kind.RESOLVED and moved(event, "open", "resolved")
+
+
+def test_moves_the_table_forbids_are_refused(cast, refused):
+    ticket = cast.answered()
+    with refused(InvalidTransition):
+        services.freeze(cast.john, ticket.number)
+    with refused(InvalidTransition):
+        services.resume(cast.john, ticket.number)
+    services.resolve(cast.john, ticket.number)
+    with refused(InvalidTransition):
+        services.resolve(cast.john, ticket.number)
+
+
+def test_a_new_ticket_cannot_be_frozen_before_it_is_taken(cast, refused):
+    ticket = cast.open()
+    with refused(Conflict):
+        services.freeze(cast.john, ticket.number)

@@ -28,12 +28,6 @@ def tech(cast):
     return cast.tech
 
 
-def held(cast, **kwargs):
-    ticket = cast.open(**kwargs)
-    services.take(cast.john, ticket.number)
-    return ticket
-
-
 def every_text(message) -> str:
     """Subject, every text part and every attachment name of a received mail."""
     parts = [message["Subject"]]
@@ -46,7 +40,7 @@ def every_text(message) -> str:
 
 
 def test_a_public_reply_is_mailed_to_the_client_threaded(cast, tech, smtp_server, mailing):
-    ticket = held(cast, subject="Site is down")
+    ticket = cast.held(subject="Site is down")
     reply = mailing(services.reply, cast.john, ticket.number, body="Restarted <b>it</b>.",
                     close=False, files=[("report.pdf", PDF)])
 
@@ -69,7 +63,7 @@ def test_a_public_reply_is_mailed_to_the_client_threaded(cast, tech, smtp_server
 
 
 def test_in_reply_to_and_references_follow_the_thread(cast, tech, smtp_server, mailing):
-    ticket = held(cast)
+    ticket = cast.held()
     first = mailing(services.reply, cast.john, ticket.number, body="One", close=False)
     # The client answers by mail; the inbound side keeps its Message-ID on the message.
     client_mail = services.client_reply(cast.alice, ticket.number, body="Still down",
@@ -89,7 +83,7 @@ def test_in_reply_to_and_references_follow_the_thread(cast, tech, smtp_server, m
 
 
 def test_references_stay_bounded_and_keep_the_first_mail(cast, tech, smtp_server, mailing):
-    ticket = held(cast)
+    ticket = cast.held()
     ids = []
     for i in range(14):
         message = services.reply(cast.john, ticket.number, body=f"Answer {i}", close=False)
@@ -104,7 +98,7 @@ def test_references_stay_bounded_and_keep_the_first_mail(cast, tech, smtp_server
 
 def test_a_russian_client_gets_russian_mail(cast, tech, smtp_server, mailing):
     User.objects.filter(pk=cast.alice.pk).update(language="ru")
-    ticket = held(cast)
+    ticket = cast.held()
     mailing(services.reply, cast.john, ticket.number, body="Готово", close=True)
     [mail] = smtp_server.to("alice@example.com")
     text = mail.get_body(("plain",)).get_content()
@@ -113,7 +107,7 @@ def test_a_russian_client_gets_russian_mail(cast, tech, smtp_server, mailing):
 
 
 def test_internal_comments_never_reach_the_client(cast, tech, smtp_server, mailing):
-    ticket = held(cast)
+    ticket = cast.held()
     services.add_cc(cast.alice, ticket.number, "carol@example.com")
     mailing(services.comment, cast.john, ticket.number, body="SECRET-COMMENT")
     mailing(services.reply, cast.john, ticket.number, body="Public answer",
@@ -125,7 +119,7 @@ def test_internal_comments_never_reach_the_client(cast, tech, smtp_server, maili
 
 
 def test_copy_addresses_get_public_replies_only(cast, tech, smtp_server, mailing):
-    ticket = held(cast)
+    ticket = cast.held()
     services.add_cc(cast.alice, ticket.number, "carol@example.com")
     services.add_cc(cast.alice, ticket.number, "dave@example.com")
     mailing(services.client_reply, cast.alice, ticket.number, body="More details")
@@ -142,7 +136,7 @@ def test_copy_addresses_get_public_replies_only(cast, tech, smtp_server, mailing
 
 def test_staff_followers_get_replies_comments_and_client_messages(cast, tech, smtp_server,
                                                                    mailing):
-    ticket = held(cast, subject="Disk full")
+    ticket = cast.held(subject="Disk full")
     services.follow(cast.gary, ticket.number)
     services.follow(cast.john, ticket.number)
     mailing(services.reply, cast.john, ticket.number, body="Cleaned up", close=False)
@@ -166,7 +160,7 @@ def test_staff_followers_get_replies_comments_and_client_messages(cast, tech, sm
 
 
 def test_a_staff_follower_who_lost_access_gets_nothing(cast, tech, smtp_server, mailing):
-    ticket = held(cast)
+    ticket = cast.held()
     services.follow(cast.gary, ticket.number)
     cast.tech.members.remove(cast.gary)
     mailing(services.comment, cast.john, ticket.number, body="Note")
@@ -177,7 +171,7 @@ def test_a_staff_follower_who_lost_access_gets_nothing(cast, tech, smtp_server, 
 
 def test_a_russian_follower_gets_russian_mail(cast, tech, smtp_server, mailing):
     User.objects.filter(pk=cast.gary.pk).update(language="ru")
-    ticket = held(cast, subject="Disk full")
+    ticket = cast.held(subject="Disk full")
     services.follow(cast.gary, ticket.number)
     mailing(services.comment, cast.john, ticket.number, body="Note")
     [mail] = smtp_server.to("gary@zapros.test")
@@ -188,7 +182,7 @@ def test_a_russian_follower_gets_russian_mail(cast, tech, smtp_server, mailing):
 def test_without_a_department_address_mail_comes_from_the_default_sender(
         cast, smtp_server, mailing, settings):
     settings.DEFAULT_FROM_EMAIL = "Zapros <help@zapros.test>"
-    ticket = held(cast)
+    ticket = cast.held()
     reply = mailing(services.reply, cast.john, ticket.number, body="Answer", close=False)
     [mail] = smtp_server.messages
     assert mail["From"] == "Zapros <help@zapros.test>"
@@ -197,8 +191,8 @@ def test_without_a_department_address_mail_comes_from_the_default_sender(
 
 
 def test_every_mail_of_a_ticket_is_in_its_outbox(cast, tech, smtp_server, mailing):
-    ticket = held(cast)
-    other = held(cast, subject="Other")
+    ticket = cast.held()
+    other = cast.held(subject="Other")
     services.follow(cast.gary, ticket.number)
     mailing(services.reply, cast.john, ticket.number, body="Answer", close=False)
     mailing(services.reply, cast.john, other.number, body="Answer", close=False)

@@ -17,11 +17,6 @@ def numbers(result):
     return [hit.ticket.number for hit in result.hits]
 
 
-def held(cast, ticket, agent=None):
-    services.take(agent or cast.john, ticket.number)
-    return ticket
-
-
 # --- Stemming and ranking -------------------------------------------------------------------
 
 def test_english_word_forms_find_each_other(cast):
@@ -191,7 +186,7 @@ def test_anonymous_and_inactive_users_find_nothing(cast):
 
 
 def test_internal_comments_are_searchable_by_staff_only(cast):
-    ticket = held(cast, cast.open(subject="Slow site", body="pages load slowly"))
+    ticket = cast.held(subject="Slow site", body="pages load slowly")
     services.comment(cast.john, ticket.number, body="суперсекрет vendetta: client owes money")
     services.reply(cast.john, ticket.number, body="We are on it", close=False,
                      note="escalated to zeppelin team")
@@ -209,7 +204,7 @@ def test_internal_comments_are_searchable_by_staff_only(cast):
 
 
 def test_a_staff_title_is_searchable_by_staff_only(cast):
-    ticket = held(cast, cast.open(subject="Help", body="please"))
+    ticket = cast.held(subject="Help", body="please")
     services.save_parameters(cast.john, ticket.number, title="Chargeback suspect")
     assert numbers(search.search(cast.john, "chargeback")) == [ticket.number]
     assert search.search(cast.alice, "chargeback").hits == []
@@ -218,7 +213,7 @@ def test_a_staff_title_is_searchable_by_staff_only(cast):
 # --- Keeping the index ----------------------------------------------------------------------
 
 def test_every_service_that_writes_text_updates_the_index(cast):
-    ticket = held(cast, cast.open(subject="Mail", body="first"))
+    ticket = cast.held(subject="Mail", body="first")
     services.reply(cast.john, ticket.number, body="try kumquat", close=True)
     services.client_reply(cast.alice, ticket.number, body="still persimmon")
     services.comment(cast.john, ticket.number, body="maybe loquat")
@@ -252,7 +247,7 @@ def test_rebuild_writes_the_index_anew(cast):
 # --- Filters and bounds ---------------------------------------------------------------------
 
 def test_search_combines_with_the_queue_filters(cast):
-    tech = held(cast, cast.open(subject="Router reboot"))
+    tech = cast.held(subject="Router reboot")
     billing = cast.open(subject="Router invoice", department=cast.billing)
     bob = cast.open(client=cast.bob, subject="Router config")
     filters = selectors.QueueFilters
@@ -272,7 +267,7 @@ def test_search_combines_with_the_queue_filters(cast):
 
 
 def test_archived_tickets_are_found_unless_a_status_is_chosen(cast):
-    ticket = held(cast, cast.open(subject="Old thermostat"))
+    ticket = cast.held(subject="Old thermostat")
     services.reply(cast.john, ticket.number, body="fixed", close=True)
     services.archive(cast.alice, ticket.number)
     assert numbers(search.search(cast.john, "thermostat")) == [ticket.number]
@@ -344,9 +339,9 @@ def test_snippets_are_looked_for_only_where_a_word_of_the_query_is():
 
 
 def test_snippets_come_from_each_kind_of_text_that_matches(cast):
-    ticket = held(cast, cast.open(subject="Mail", body="the mailbox is full"))
+    ticket = cast.held(subject="Mail", body="the mailbox is full")
     services.comment(cast.john, ticket.number, body="mailbox quota raised by hand")
-    other = held(cast, cast.open(subject="Mail", body="the mailbox is slow"))
+    other = cast.held(subject="Mail", body="the mailbox is slow")
     [hit] = search.search(cast.john, "mailbox -slow").hits
     assert hit.ticket == ticket
     assert "<mark>mailbox</mark> is full" in hit.snippet
@@ -391,14 +386,14 @@ def test_matches_are_found_in_every_window(cast, monkeypatch, who):
     assert sorted(found, reverse=True) == [t.number for t in tickets[::3]][::-1][:3]
     assert len(numbers(search.search(user, "widget"))) == 3
     # Internal text stays out of a client's windows too.
-    held(cast, tickets[-1])
+    services.take(cast.john, tickets[-1].number)
     services.comment(cast.john, tickets[-1].number, body="sprocket")
     expected = [] if who == "alice" else [tickets[-1].number]
     assert numbers(search.search(user, "sprocket")) == expected
 
 
 def test_a_client_excluding_a_word_learns_nothing_of_internal_text(cast):
-    ticket = held(cast, cast.open(subject="Slow site", body="pages load slowly"))
+    ticket = cast.held(subject="Slow site", body="pages load slowly")
     services.comment(cast.john, ticket.number, body="vendetta")
     # Without internal text the ticket matches "slowly, not vendetta": so it must for the client.
     assert numbers(search.search(cast.alice, "slowly -vendetta")) == [ticket.number]

@@ -1,14 +1,11 @@
 """Split (a message and the later ones into a new ticket) and merge (a duplicate into another
 ticket of the same client): what moves, what both tickets say, and every refusal."""
 
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.utils import timezone
 
-from zapros.core import clock
 from zapros.core.errors import (
     Conflict,
     Forbidden,
@@ -20,22 +17,6 @@ from zapros.tickets import policies, selectors, services, states
 from zapros.tickets.models import Attachment, Event, Message, Rating, Ticket
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(24)
-
-
-@pytest.fixture
-def moment(monkeypatch):
-    """Zapros's clock, stopped; ``moment.advance(hours=2)`` moves it on."""
-
-    class Moment:
-        now = timezone.now().replace(microsecond=0)
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-            return self.now
-
-    stopped = Moment()
-    monkeypatch.setattr(clock, "now", lambda: stopped.now)
-    return stopped
 
 
 def two_questions(cast, moment):

@@ -15,6 +15,8 @@ from zapros.core import clock
 from zapros.tickets import services
 from zapros.tickets.models import Event, Ticket, Topic
 
+from .conftest import flashes
+
 ROLES = ["alice", "bob", "john", "gary", "supervisor", "admin"]
 
 
@@ -24,12 +26,6 @@ def client_url(client_id, view="client"):
 
 def html(response):
     return response.content.decode()
-
-
-def flashes(response):
-    from django.contrib.messages import get_messages
-
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 # --- The client page ------------------------------------------------------------------------
@@ -256,14 +252,8 @@ def test_a_retired_topic_posted_anyway_is_refused_on_the_form(cast, logged_in):
 
 # --- Freezing from the ticket page ---------------------------------------------------------
 
-def held(cast):
-    ticket = cast.open()
-    services.take(cast.john, ticket.number)
-    return ticket
-
-
 def test_freeze_with_a_reason_and_a_date_shows_on_the_ticket_page(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     day = clock.today_in(cast.john.timezone) + timedelta(days=7)
     browser = logged_in(cast.john)
     response = browser.post(reverse("staff:freeze", args=[ticket.number]),
@@ -282,7 +272,7 @@ def test_freeze_with_a_reason_and_a_date_shows_on_the_ticket_page(cast, logged_i
     ({"reason": "x" * 501}, "The reason is too long (at most 500 characters)."),
 ])
 def test_bad_freeze_input_is_refused_and_nothing_changes(cast, logged_in, data, message):
-    ticket = held(cast)
+    ticket = cast.held()
     before = Ticket.objects.filter(pk=ticket.pk).values().get(), Event.objects.count()
     response = logged_in(cast.john).post(reverse("staff:freeze", args=[ticket.number]), data)
     assert message in flashes(response)

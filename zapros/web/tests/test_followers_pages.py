@@ -1,7 +1,6 @@
 """Following, copy addresses and undelivered mail on the staff and portal ticket pages."""
 
 import pytest
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -10,17 +9,11 @@ from zapros.notify.models import OutgoingMail
 from zapros.tickets import services
 from zapros.tickets.models import CcAddress, Event, Follower
 
-
-def staff_url(ticket, name="ticket", *args):
-    return reverse(f"staff:{name}", args=[ticket.number, *args])
+from .conftest import flashes, ticket_url
 
 
 def portal_url(ticket, name="ticket"):
     return reverse(f"portal:{name}", args=[ticket.number])
-
-
-def flashes(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def state():
@@ -32,27 +25,21 @@ def state():
     }
 
 
-def held(cast, department=None):
-    ticket = cast.open(department=department)
-    services.take(cast.gary if department == cast.sales else cast.john, ticket.number)
-    return ticket
-
-
 def test_staff_follow_and_unfollow_from_the_ticket_page(cast, logged_in):
     ticket = cast.open()
     browser = logged_in(cast.john)
-    html = browser.get(staff_url(ticket)).content.decode()
+    html = browser.get(ticket_url(ticket)).content.decode()
     assert "Nobody follows this request." in html and ">Follow</button>" in html
 
-    response = browser.post(staff_url(ticket, "follow"), follow=True)
+    response = browser.post(ticket_url(ticket, "follow"), follow=True)
     html = response.content.decode()
     assert "You follow the request" in html
     assert ">Unfollow</button>" in html and "<li>John Smith</li>" in html
     assert "John Smith follows the request" in html  # the timeline line
 
-    browser.post(staff_url(ticket, "unfollow"))
+    browser.post(ticket_url(ticket, "unfollow"))
     assert not Follower.objects.exists()
-    html = browser.get(staff_url(ticket)).content.decode()
+    html = browser.get(ticket_url(ticket)).content.decode()
     assert "John Smith no longer follows the request" in html
 
 
@@ -67,7 +54,7 @@ def test_follow_access_matrix(cast, client, logged_in, who, status):
     browser = client if who == "anonymous" else logged_in(
         cast.john if who == "john_outside" else getattr(cast, who))
     before = state()
-    response = browser.post(staff_url(ticket, "follow"))
+    response = browser.post(ticket_url(ticket, "follow"))
     assert response.status_code == status
     if who in {"anonymous", "alice", "bob", "john_outside"}:
         assert state() == before
@@ -81,11 +68,11 @@ def test_staff_edit_the_copy_list(cast, logged_in):
     ticket = cast.open()
     services.add_cc(cast.alice, ticket.number, "carol@example.com")
     browser = logged_in(cast.gary)
-    assert "carol@example.com" in browser.get(staff_url(ticket)).content.decode()
-    browser.post(staff_url(ticket, "cc_add"), {"email": "dave@example.com"})
-    browser.post(staff_url(ticket, "cc_remove"), {"email": "carol@example.com"})
+    assert "carol@example.com" in browser.get(ticket_url(ticket)).content.decode()
+    browser.post(ticket_url(ticket, "cc_add"), {"email": "dave@example.com"})
+    browser.post(ticket_url(ticket, "cc_remove"), {"email": "carol@example.com"})
     assert list(CcAddress.objects.values_list("email", flat=True)) == ["dave@example.com"]
-    html = browser.get(staff_url(ticket)).content.decode()
+    html = browser.get(ticket_url(ticket)).content.decode()
     assert "Added in copy: dave@example.com" in html
     assert "Removed from copy: carol@example.com" in html
 
@@ -150,21 +137,21 @@ def failed_reply(cast, smtp_server, capture, ticket):
 
 def test_a_failed_mail_shows_to_staff_with_retry_and_never_to_the_client(
         cast, logged_in, client, smtp_server, django_capture_on_commit_callbacks):
-    ticket = held(cast)
+    ticket = cast.held()
     mail = failed_reply(cast, smtp_server, django_capture_on_commit_callbacks, ticket)
     assert mail.status == OutgoingMail.Status.FAILED
 
-    html = logged_in(cast.gary).get(staff_url(ticket)).content.decode()
+    html = logged_in(cast.gary).get(ticket_url(ticket)).content.decode()
     assert ("Mail to alice@example.com failed: alice@example.com: 550 5.1.1 Mailbox "
             "unavailable") in html
-    assert staff_url(ticket, "retry_mail", mail.pk) in html
+    assert ticket_url(ticket, "retry_mail", mail.pk) in html
 
     portal = logged_in(cast.alice).get(portal_url(ticket)).content.decode()
     assert "550" not in portal and "failed" not in portal.lower()
 
     staff = logged_in(cast.gary)
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post(staff_url(ticket, "retry_mail", mail.pk), follow=True)
+        response = staff.post(ticket_url(ticket, "retry_mail", mail.pk), follow=True)
     html = response.content.decode()
     assert "The mail is queued to be sent again." in html
     assert "Mail to alice@example.com failed" not in html
@@ -176,7 +163,7 @@ def test_a_failed_mail_shows_to_staff_with_retry_and_never_to_the_client(
 @pytest.mark.parametrize("who", ["alice", "bob", "john_outside", "anonymous"])
 def test_retry_is_refused_to_everyone_but_staff_who_see_the_ticket(
         cast, logged_in, client, smtp_server, django_capture_on_commit_callbacks, who):
-    ticket = held(cast)
+    ticket = cast.held()
     mail = failed_reply(cast, smtp_server, django_capture_on_commit_callbacks, ticket)
     if who == "john_outside":
         cast.tech.members.remove(cast.john)
@@ -184,7 +171,7 @@ def test_retry_is_refused_to_everyone_but_staff_who_see_the_ticket(
         cast.john if who == "john_outside" else getattr(cast, who))
     before = state()
     with django_capture_on_commit_callbacks(execute=True):
-        response = browser.post(staff_url(ticket, "retry_mail", mail.pk))
+        response = browser.post(ticket_url(ticket, "retry_mail", mail.pk))
     assert response.status_code == (302 if who == "anonymous" else 404)
     assert state() == before and smtp_server.envelopes == []
 
@@ -204,11 +191,11 @@ def test_ticket_pages_run_a_constant_number_of_queries(
         cast, logged_in, smtp_server, django_capture_on_commit_callbacks,
         django_assert_max_num_queries, settings, user):
     settings.ZAPROS_TICKET_CC_MAX = 20
-    small, large = held(cast), held(cast)
+    small, large = cast.held(), cast.held()
     _busy(cast, small, smtp_server, django_capture_on_commit_callbacks, 1)
     _busy(cast, large, smtp_server, django_capture_on_commit_callbacks, 8)
     browser = logged_in(getattr(cast, user))
-    url = staff_url if user == "john" else portal_url
+    url = ticket_url if user == "john" else portal_url
     browser.get(url(small))
     browser.get(url(large))
     with CaptureQueriesContext(connection) as queries:

@@ -3,11 +3,9 @@ import, shown below the text to staff and to the client who wrote it, and never 
 script, an event handler, a style, a javascript: link or an image from elsewhere."""
 
 import pytest
-from cryptography.fernet import Fernet
 from django.urls import reverse
 
 from zapros.mail import ingest
-from zapros.mail.tests.conftest import make_gateway
 from zapros.mail.tests.corpus import PNG, file_part, multipart, plain, text_part
 from zapros.tickets.models import Message, Ticket
 
@@ -26,14 +24,7 @@ BAD = ["<script", "alert", "onclick", "onmouseover", "onerror", "onload", "style
        "evil.example", "cid:"]
 
 
-@pytest.fixture(autouse=True)
-def _mail_key(settings):
-    settings.ZAPROS_MAIL_KEY = Fernet.generate_key().decode()
-
-
-@pytest.fixture
-def gateway(cast):
-    return make_gateway(cast.tech)
+pytestmark = pytest.mark.usefixtures("mail_key")
 
 
 def html_mail(sender, **kw):

@@ -3,7 +3,6 @@
 own copy and remote images never loaded."""
 
 import pytest
-from cryptography.fernet import Fernet
 from django.urls import reverse
 
 from zapros.mail import incoming, ingest
@@ -11,13 +10,13 @@ from zapros.mail.models import InboundMail
 from zapros.mail.tests.conftest import make_gateway
 from zapros.mail.tests.corpus import PNG, STRANGER, file_part, multipart, text_part
 
+from .conftest import browser_for
+
 ROLES = ["anonymous", "alice", "bob", "john", "gary", "supervisor", "admin"]
 SCRIPT = b"<html><script>alert(1)</script></html>"
 
 
-@pytest.fixture(autouse=True)
-def _mail_key(settings):
-    settings.ZAPROS_MAIL_KEY = Fernet.generate_key().decode()
+pytestmark = pytest.mark.usefixtures("mail_key")
 
 
 def with_files(gateway, to="support@zapros.test"):
@@ -31,12 +30,6 @@ def with_files(gateway, to="support@zapros.test"):
     return InboundMail.objects.order_by("-id").first()
 
 
-def as_(client, cast, role):
-    if role != "anonymous":
-        client.force_login(getattr(cast, role))
-    return client
-
-
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("discarded", [False, True])
 def test_incoming_files_access_matrix(client, cast, role, discarded):
@@ -46,7 +39,7 @@ def test_incoming_files_access_matrix(client, cast, role, discarded):
     mail = with_files(make_gateway(cast.tech))
     if discarded:
         incoming.discard(cast.john, mail.pk)
-    as_(client, cast, role)
+    browser_for(cast, client, role)
     url = reverse("staff:incoming_file", args=[mail.pk, 2])
     response = client.get(url)
     if role == "anonymous":

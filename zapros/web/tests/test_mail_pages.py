@@ -2,7 +2,6 @@
 the wiring of each action (the rules are tested in zapros/mail/tests)."""
 
 import pytest
-from cryptography.fernet import Fernet
 from django.urls import reverse
 
 from zapros.mail import ingest, secrets
@@ -11,15 +10,9 @@ from zapros.mail.tests.conftest import make_gateway
 from zapros.mail.tests.corpus import STRANGER, plain
 from zapros.tickets.models import Ticket
 
+from .conftest import browser_for
 
-@pytest.fixture(autouse=True)
-def _mail_key(settings):
-    settings.ZAPROS_MAIL_KEY = Fernet.generate_key().decode()
-
-
-@pytest.fixture
-def gateway(cast):
-    return make_gateway(cast.tech)
+pytestmark = pytest.mark.usefixtures("mail_key")
 
 ROLES = ["anonymous", "alice", "bob", "john", "gary", "supervisor", "admin"]
 
@@ -32,18 +25,12 @@ def waiting(gateway, n=1):
     return InboundMail.objects.order_by("-id").first()
 
 
-def as_(client, cast, role):
-    if role != "anonymous":
-        client.force_login(getattr(cast, role))
-    return client
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_incoming_pages_access_matrix(client, cast, role):
     billing = make_gateway(cast.billing, address="billing@zapros.test")
     assert ingest.receive(billing, plain("Hi", sender=STRANGER, to="billing@zapros.test"))
     mail = InboundMail.objects.get()
-    as_(client, cast, role)
+    browser_for(cast, client, role)
     listing = client.get(reverse("staff:incoming"))
     page = client.get(reverse("staff:incoming_mail", args=[mail.pk]))
     if role == "anonymous":
@@ -116,7 +103,7 @@ def test_discard_and_restore_through_the_page(client, cast, gateway):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_gateway_pages_are_for_admins_only(client, cast, gateway, role):
-    as_(client, cast, role)
+    browser_for(cast, client, role)
     urls = [reverse("staff:gateways"), reverse("staff:gateway_new"),
             reverse("staff:gateway", args=[gateway.pk]),
             reverse("staff:gateway_edit", args=[gateway.pk])]

@@ -5,7 +5,6 @@ from functools import partial
 from urllib.parse import urlencode
 
 import pytest
-from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,6 +17,8 @@ from zapros.core import clock
 from zapros.tickets import services
 from zapros.tickets.models import Attachment, Event, Message, Priority, Ticket, TicketType
 
+from .conftest import flashes, ticket_url
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -26,26 +27,9 @@ def queue_url(**params):
     return f"{url}?{urlencode(params)}" if params else url
 
 
-def ticket_url(ticket, action=None):
-    if action:
-        return reverse(f"staff:{action}", args=[ticket.number])
-    return reverse("staff:ticket", args=[ticket.number])
-
-
 def numbers(response):
     assert response.status_code == 200
     return [ticket.number for ticket in response.context["page"].rows]
-
-
-def flashes(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def held(cast, agent=None, **kwargs):
-    """A ticket taken by ``agent`` (John by default)."""
-    ticket = cast.open(**kwargs)
-    services.take(agent or cast.john, ticket.number)
-    return cast.refresh(ticket)
 
 
 def reply_data(ticket, action, body="", note="", **parameters):
@@ -159,11 +143,11 @@ def test_an_agent_cannot_widen_the_queue_with_a_foreign_department(cast, logged_
 
 def test_queue_filters_by_status_and_hides_archived_unless_asked(cast, logged_in):
     fresh = cast.open(subject="Fresh")
-    frozen = held(cast, subject="Frozen")
+    frozen = cast.held(subject="Frozen")
     services.freeze(cast.john, frozen.number)
-    answered = held(cast, subject="Answered")
+    answered = cast.held(subject="Answered")
     services.reply(cast.john, answered.number, body="Done", close=True)
-    archived = held(cast, subject="Archived")
+    archived = cast.held(subject="Archived")
     services.reply(cast.john, archived.number, body="Done", close=True)
     services.archive(cast.alice, archived.number)
     browser = logged_in(cast.john)
@@ -180,8 +164,8 @@ def test_queue_filters_by_status_and_hides_archived_unless_asked(cast, logged_in
 
 def test_queue_filters_by_assignee_me_nobody_and_a_colleague(cast, logged_in):
     nobodys = cast.open()
-    johns = held(cast, cast.john)
-    garys = held(cast, cast.gary)
+    johns = cast.held(cast.john)
+    garys = cast.held(cast.gary)
     browser = logged_in(cast.john)
     assert numbers(browser.get(queue_url(assignee="me"))) == [johns.number]
     assert numbers(browser.get(queue_url(assignee="nobody"))) == [nobodys.number]
@@ -200,7 +184,7 @@ def test_queue_filters_by_client_with_a_removable_chip(cast, logged_in):
 
 
 def test_needs_reply_filter_and_order(cast, logged_in):
-    waiting_client = held(cast, subject="Answered already")
+    waiting_client = cast.held(subject="Answered already")
     services.reply(cast.john, waiting_client.number, body="Here you go", close=False)
     needs_reply = cast.open(subject="Still waiting")
     browser = logged_in(cast.john)
@@ -222,7 +206,7 @@ def test_queue_marks_needs_reply_and_overdue(cast, logged_in):
 
 
 def test_queue_shows_client_title_assignee_and_holder(cast, logged_in):
-    ticket = held(cast, subject="Site is down")
+    ticket = cast.held(subject="Site is down")
     services.save_parameters(cast.john, ticket.number, title="Apache crash on web-3")
     html = logged_in(cast.gary).get(queue_url()).content.decode()
     assert "Site is down" in html and "Apache crash on web-3" in html
@@ -343,7 +327,7 @@ def test_the_conversation_escapes_what_people_wrote_and_shows_ratings(cast, logg
 
 
 def test_events_read_as_system_lines(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     services.save_parameters(cast.john, ticket.number, subject="Site down again",
                              priority=Priority.HIGH)
     services.freeze(cast.john, ticket.number, reason="Waiting for the data centre")
@@ -387,7 +371,7 @@ def test_taking_shows_the_reply_form(cast, logged_in):
 
 
 def test_a_second_take_is_refused_and_names_the_holder(cast, logged_in):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     before = snapshot(ticket)
     response = logged_in(cast.gary).post(ticket_url(ticket, "take"), follow=True)
     assert any("John Smith" in text for text in flashes(response)) or \
@@ -396,7 +380,7 @@ def test_a_second_take_is_refused_and_names_the_holder(cast, logged_in):
 
 
 def test_another_agent_sees_the_lock_and_cannot_reply(cast, logged_in):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     before = snapshot(ticket)
     browser = logged_in(cast.gary)
     response = browser.get(ticket_url(ticket))
@@ -412,7 +396,7 @@ def test_another_agent_sees_the_lock_and_cannot_reply(cast, logged_in):
 
 
 def test_send_and_close_answers_the_client(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     response = logged_in(cast.john).post(
         ticket_url(ticket, "reply"),
         reply_data(ticket, "send_and_close", body="Restarted the server", note="Disk was full"),
@@ -426,7 +410,7 @@ def test_send_and_close_answers_the_client(cast, logged_in):
 
 
 def test_send_keeps_the_ticket_open_and_held(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     response = logged_in(cast.john).post(ticket_url(ticket, "reply"),
                                          reply_data(ticket, "send", body="Looking into it"))
     assert response.status_code == 302 and response["Location"] == ticket_url(ticket)
@@ -436,7 +420,7 @@ def test_send_keeps_the_ticket_open_and_held(cast, logged_in):
 
 
 def test_parameters_changed_in_the_form_go_with_the_reply(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     logged_in(cast.john).post(ticket_url(ticket, "reply"), reply_data(
         ticket, "send", body="On it", priority=Priority.HIGH))
     ticket = cast.refresh(ticket)
@@ -445,7 +429,7 @@ def test_parameters_changed_in_the_form_go_with_the_reply(cast, logged_in):
 
 
 def test_a_refused_reply_leaves_the_parameters_unchanged(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     before = snapshot(ticket)
     response = logged_in(cast.john).post(ticket_url(ticket, "reply"), reply_data(
         ticket, "send_and_close", body="", priority=Priority.HIGH))
@@ -454,7 +438,7 @@ def test_a_refused_reply_leaves_the_parameters_unchanged(cast, logged_in):
 
 
 def test_send_with_only_an_internal_comment_adds_the_comment(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     logged_in(cast.john).post(ticket_url(ticket, "reply"),
                               reply_data(ticket, "send", note="Asked the network team"))
     ticket = cast.refresh(ticket)
@@ -464,7 +448,7 @@ def test_send_with_only_an_internal_comment_adds_the_comment(cast, logged_in):
 
 
 def test_sending_nothing_shows_the_error_and_writes_nothing(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     before = snapshot(ticket)
     response = logged_in(cast.john).post(ticket_url(ticket, "reply"),
                                          reply_data(ticket, "send_and_close", body="  "))
@@ -474,7 +458,7 @@ def test_sending_nothing_shows_the_error_and_writes_nothing(cast, logged_in):
 
 
 def test_save_parameters_keeps_the_typed_reply_unsent(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     messages_before = ticket.messages.count()
     response = logged_in(cast.john).post(ticket_url(ticket, "reply"), reply_data(
         ticket, "save", body="Half-written answer", note="Half a note",
@@ -497,7 +481,7 @@ def test_save_parameters_keeps_the_typed_reply_unsent(cast, logged_in):
 
 
 def test_save_parameters_refuses_another_clients_service(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     before = snapshot(ticket)
     response = logged_in(cast.john).post(ticket_url(ticket, "reply"), reply_data(
         ticket, "save", body="Keep me", service=cast.bob_domain.pk,
@@ -508,7 +492,7 @@ def test_save_parameters_refuses_another_clients_service(cast, logged_in):
 
 
 def test_send_with_attachments_stores_them(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     data = reply_data(ticket, "send", body="See the screenshots")
     data["attachments"] = [
         SimpleUploadedFile("screen.png", PNG, content_type="image/png"),
@@ -525,7 +509,7 @@ def test_send_with_attachments_stores_them(cast, logged_in):
 
 
 def test_a_forbidden_attachment_refuses_the_reply_and_stores_nothing(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     before = snapshot(ticket)
     data = reply_data(ticket, "send", body="Run this")
     data["attachments"] = [SimpleUploadedFile("fix.exe", b"MZ\x90\x00", "application/x-msdownload")]
@@ -538,7 +522,7 @@ def test_a_forbidden_attachment_refuses_the_reply_and_stores_nothing(cast, logge
 
 
 def test_any_staff_viewer_can_add_an_internal_comment(cast, logged_in):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     browser = logged_in(cast.gary)
     assert ticket_url(ticket, "comment") in browser.get(ticket_url(ticket)).content.decode()
     response = browser.post(ticket_url(ticket, "comment"), {"body": "I saw this last week"})
@@ -549,7 +533,7 @@ def test_any_staff_viewer_can_add_an_internal_comment(cast, logged_in):
 
 
 def test_an_empty_internal_comment_is_refused(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     before = snapshot(ticket)
     response = logged_in(cast.gary).post(ticket_url(ticket, "comment"), {"body": " "})
     assert "Write the comment first." in response.content.decode()
@@ -557,7 +541,7 @@ def test_an_empty_internal_comment_is_refused(cast, logged_in):
 
 
 def test_freeze_resume_and_resolve(cast, logged_in):
-    ticket = held(cast)
+    ticket = cast.held()
     browser = logged_in(cast.john)
     html = browser.get(ticket_url(ticket)).content.decode()
     assert ticket_url(ticket, "freeze") in html and ticket_url(ticket, "resume") not in html
@@ -577,7 +561,7 @@ def test_freeze_resume_and_resolve(cast, logged_in):
 
 
 def test_freezing_a_ticket_held_by_someone_else_is_refused(cast, logged_in):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     before = snapshot(ticket)
     response = logged_in(cast.gary).post(ticket_url(ticket, "freeze"), follow=True)
     assert "John Smith is working on this request" in response.content.decode()
@@ -585,7 +569,7 @@ def test_freezing_a_ticket_held_by_someone_else_is_refused(cast, logged_in):
 
 
 def test_a_supervisor_unlocks_a_held_ticket(cast, logged_in):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     browser = logged_in(cast.supervisor)
     html = browser.get(ticket_url(ticket)).content.decode()
     assert ticket_url(ticket, "unlock") in html and ticket_url(ticket, "reassign") in html
@@ -595,7 +579,7 @@ def test_a_supervisor_unlocks_a_held_ticket(cast, logged_in):
 
 
 def test_a_supervisor_reassigns_a_ticket(cast, logged_in):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     logged_in(cast.supervisor).post(ticket_url(ticket, "reassign"), {"agent": cast.gary.pk})
     ticket = cast.refresh(ticket)
     assert ticket.holder == cast.gary and ticket.assignee == cast.gary
@@ -612,7 +596,7 @@ def test_reassigning_to_someone_outside_the_department_is_refused(cast, logged_i
 
 
 def test_agents_cannot_unlock_or_reassign(cast, logged_in):
-    ticket = held(cast, cast.john)
+    ticket = cast.held(cast.john)
     before = snapshot(ticket)
     browser = logged_in(cast.gary)
     html = browser.get(ticket_url(ticket)).content.decode()

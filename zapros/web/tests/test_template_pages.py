@@ -20,9 +20,7 @@ def insert_url(ticket):
 @pytest.fixture
 def held(cast):
     """A ticket of Alice's that John holds, so that the reply form is shown."""
-    ticket = cast.open(service_id=cast.alice_hosting.pk)
-    services.take(cast.john, ticket.number)
-    return ticket
+    return cast.held(service_id=cast.alice_hosting.pk)
 
 
 @pytest.fixture

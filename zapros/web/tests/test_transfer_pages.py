@@ -1,19 +1,12 @@
 """The Transfer form on the staff ticket page, and what the client does not see of it."""
 
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from zapros.accounts.models import Role, User
 from zapros.tickets import services
 from zapros.tickets.models import Event, Share
 
-
-def ticket_url(ticket, action=None):
-    return reverse(f"staff:{action or 'ticket'}", args=[ticket.number])
-
-
-def flashes(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
+from .conftest import flashes, ticket_url
 
 
 def test_the_transfer_form_lists_departments_and_staff(cast, logged_in):
