@@ -35,7 +35,7 @@ from django.db.models import Max
 
 from zapros.accounts.models import Department, Role, User
 from zapros.clients.models import Client, Service
-from zapros.tickets import search, states
+from zapros.tickets import conversation, search, states
 from zapros.tickets.models import (
     Attachment,
     Event,
@@ -128,20 +128,33 @@ class Options:
     search_index: bool = True
 
 
+class _AskedAt:
+    """The deadline a life is replayed with: the moment it starts stands for the due date.
+    The topic, and with it the response time, is drawn after the life, and the life is fitted
+    into its span first (see :meth:`Generator.ticket`)."""
+
+    def due(self, start):
+        return start
+
+    def started(self, due):
+        return due
+
+
+ASKED_AT = _AskedAt()
+# As a new ticket row holds them; in a life ``reply_due_at`` holds when the deadline started.
+NEW_FLAGS = conversation.Flags(last_public_from_client=True, needs_reply=True, reply_due_at=None,
+                               last_staff_public_at=None, client_activity_at=0.0)
+
+
 @dataclass
 class Sim:
     """One ticket being lived through; times are seconds since ``until``-based epoch."""
 
-    deadline: float
     state: State = State.NEW
     holder: int | None = None
     assignee: int | None = None
     held_at: float | None = None
-    last_public_from_client: bool = True
-    needs_reply: bool = True
-    due_base: float | None = None
-    last_staff_public_at: float | None = None
-    client_activity_at: float = 0.0
+    flags: conversation.Flags = NEW_FLAGS
     updated_at: float = 0.0
     client_seen_at: float | None = None
     messages: list = field(default_factory=list)   # (at, kind, visibility, author, body, attach)
@@ -149,19 +162,12 @@ class Sim:
     shares: list = field(default_factory=list)     # (at, department, created_by)
     rating: tuple | None = None                    # (message index, value, comment, at)
 
-    # -- the same rules as services.records --------------------------------------------------
+    # -- the rules of tickets.conversation, as tickets.writes applies them --------------------
     def post(self, at, kind, author, body, *, internal=False, attach=None):
-        self.messages.append((at, kind, "internal" if internal else "public", author, body,
-                              attach))
-        if not internal:
-            if kind == "client":
-                if not self.needs_reply or self.due_base is None:
-                    self.due_base = at
-                self.last_public_from_client = True
-            else:
-                self.last_public_from_client = False
-                self.last_staff_public_at = at
-            self.client_activity_at = at
+        visibility = "internal" if internal else "public"
+        self.messages.append((at, kind, visibility, author, body, attach))
+        self.flags = conversation.after_message(self.flags, author_kind=kind,
+                                                visibility=visibility, at=at, deadline=ASKED_AT)
         self.updated_at = at
         self.refresh()  # the services save (and so refresh) after every message
         return len(self.messages) - 1
@@ -170,15 +176,11 @@ class Sim:
         old = self.state
         self.state = states.next_state(old, action,
                                        held=self.holder is not None if held is None else held)
-        if states.client_status(old, False) != states.client_status(self.state, False):
-            self.client_activity_at = at
-        self.refresh()
+        self.flags = conversation.after_move(self.flags, old, self.state, at)
         return old, self.state
 
     def refresh(self):
-        self.needs_reply = states.needs_reply(self.state, self.last_public_from_client)
-        if not self.needs_reply:
-            self.due_base = None
+        self.flags = conversation.settle(self.flags, self.state)
 
 
 class Generator:
@@ -206,8 +208,8 @@ class Generator:
             department, _created = Department.objects.using(db).get_or_create(
                 name=name, defaults={"in_support_center": public, "response_deadline": deadline,
                                      "position": position})
-            self.departments.append((department.pk, department.response_deadline.total_seconds(),
-                                     share, department.in_support_center))
+            self.departments.append((department.pk, department.response_deadline, share,
+                                     department.in_support_center))
         self.topics = []
         for name, deadline in TOPICS:
             topic, _created = Topic.objects.using(db).get_or_create(
@@ -280,8 +282,8 @@ class Generator:
     # --- one ticket's life ------------------------------------------------------------------
     def live(self, rng, target, start: float, department, client, limit: float) -> Sim:
         """Replay a plausible life ending in ``target``; times in seconds, from ``start``."""
-        dept_id, deadline, _share, _public = department
-        sim = Sim(deadline=deadline)
+        dept_id, _deadline, _share, _public = department
+        sim = Sim()
         at = start
         agents = self.agents_by_department[dept_id] or [self.supervisor]
         agent = rng.choice(agents)
@@ -351,7 +353,7 @@ class Generator:
             if rng.random() < 0.12:
                 at += gap(900)
                 note(at, rng.choice(agents))
-            elif sim.last_public_from_client:
+            elif sim.flags.last_public_from_client:
                 at += gap(3 * 3600)
                 staff_says(at, close=rng.random() < 0.6)
             else:
@@ -383,7 +385,7 @@ class Generator:
                     client_says(at + gap(86400))
             return sim
         # Answered, resolved or archived: the answer comes last.
-        if sim.last_public_from_client or sim.state not in (State.ANSWERED, State.RESOLVED):
+        if sim.flags.last_public_from_client or sim.state not in (State.ANSWERED, State.RESOLVED):
             at += gap(3 * 3600)
             staff_says(at, close=True)
         if target == State.RESOLVED or (target == State.ARCHIVED and rng.random() < 0.4):
@@ -509,8 +511,9 @@ class Generator:
         if len(sim.messages) > PER_TICKET["messages"] or (
                 len(sim.events) > PER_TICKET["events"]):
             raise AssertionError("a ticket outgrew its block of ids")  # pragma: no cover
-        if sim.last_staff_public_at is not None and rng.random() < 0.8:
-            sim.client_seen_at = sim.last_staff_public_at + rng.expovariate(1 / 3600) + 30
+        flags = sim.flags
+        if flags.last_staff_public_at is not None and rng.random() < 0.8:
+            sim.client_seen_at = flags.last_staff_public_at + rng.expovariate(1 / 3600) + 30
         # A life that would run past its limit is compressed to fit, keeping its order.
         last = max(sim.updated_at, sim.client_seen_at or 0,
                    sim.rating[3] if sim.rating else 0)
@@ -524,18 +527,19 @@ class Generator:
                for model, name in ((Message, "messages"), (Event, "events"),
                                    (Attachment, "messages"))}
         topic = rng.choice(self.topics) if rng.random() < 0.3 else (None, None)
-        deadline = topic[1].total_seconds() if topic[1] else sim.deadline
+        deadline = conversation.deadline_for(topic[1], department[1])
         services = self.services.get(client, [])
         subject = rng.choice(self.subjects)
-        due = None if sim.due_base is None else t(sim.due_base) + deadline
+        due = None if flags.reply_due_at is None else _seconds(
+            deadline.due(datetime.fromtimestamp(t(flags.reply_due_at), UTC)))
         rows.tickets.append((
             ticket_id, number, client, department[0], subject,
             subject if rng.random() < 0.8 else f"{subject} (checked)",
             rng.choice(("question", "question", "question", "bug", "wish", "incident")),
             topic[0], rng.choice(services) if services and rng.random() < 0.7 else None,
             rng.choice((2, 2, 2, 2, 1, 3, 4)), str(sim.state), sim.assignee, sim.holder,
-            t(sim.held_at), created, t(sim.updated_at), t(sim.client_activity_at),
-            sim.last_public_from_client, sim.needs_reply, due, t(sim.last_staff_public_at),
+            t(sim.held_at), created, t(sim.updated_at), t(flags.client_activity_at),
+            flags.last_public_from_client, flags.needs_reply, due, t(flags.last_staff_public_at),
             t(sim.client_seen_at), "",
         ))
         message_ids = []
@@ -775,6 +779,10 @@ def _escape(text: str) -> str:
         text = (text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
                 .replace("\r", "\\r"))
     return text
+
+
+def _seconds(moment: datetime) -> float:
+    return moment.timestamp()
 
 
 def _t(seconds: float | None) -> str:

@@ -74,6 +74,9 @@ def deadline_for(topic: timedelta | None, department: timedelta) -> Deadline:
 
 @dataclass(frozen=True, slots=True)
 class Flags:
+    """The flags, in the order the functions here build them (the generator builds millions:
+    positional construction is several times quicker than :func:`dataclasses.replace`)."""
+
     last_public_from_client: bool
     needs_reply: bool
     reply_due_at: datetime | None
@@ -107,12 +110,11 @@ def after_message(flags: Flags, *, author_kind: str, visibility: str, at: dateti
         return flags
     if author_kind == CLIENT:
         due = flags.reply_due_at if flags.running else deadline.due(at)
-        return replace(flags, last_public_from_client=True, reply_due_at=due,
-                       client_activity_at=at)
+        return Flags(True, flags.needs_reply, due, flags.last_staff_public_at, at)
     if author_kind == STAFF:
-        return replace(flags, last_public_from_client=False, needs_reply=False,
-                       reply_due_at=None, last_staff_public_at=at, client_activity_at=at)
-    return replace(flags, client_activity_at=at)
+        return Flags(False, False, None, at, at)
+    return Flags(flags.last_public_from_client, flags.needs_reply, flags.reply_due_at,
+                 flags.last_staff_public_at, at)
 
 
 def settle(flags: Flags, state: states.State | str) -> Flags:
@@ -120,7 +122,8 @@ def settle(flags: Flags, state: states.State | str) -> Flags:
     needed = needs_reply(state, flags.last_public_from_client)
     if needed == flags.needs_reply and (needed or flags.reply_due_at is None):
         return flags
-    return replace(flags, needs_reply=needed, reply_due_at=flags.reply_due_at if needed else None)
+    return Flags(flags.last_public_from_client, needed, flags.reply_due_at if needed else None,
+                 flags.last_staff_public_at, flags.client_activity_at)
 
 
 def after_move(flags: Flags, old: states.State | str, new: states.State | str,
@@ -128,7 +131,8 @@ def after_move(flags: Flags, old: states.State | str, new: states.State | str,
     """The flags after the state moved from ``old`` to ``new`` at ``at``: a change of the
     status the client sees is activity they see."""
     if states.client_status(old, False) != states.client_status(new, False):
-        flags = replace(flags, client_activity_at=at)
+        flags = Flags(flags.last_public_from_client, flags.needs_reply, flags.reply_due_at,
+                      flags.last_staff_public_at, at)
     return settle(flags, new)
 
 
