@@ -1,12 +1,12 @@
 """A large, realistic help desk for benchmarks: ``manage.py generate --tickets N --seed S``.
 
 The demo (``manage.py demo``) writes a dozen tickets through the services; a million tickets
-that way would take hours. Here every ticket's life is replayed in memory with the same state
-table (``states.next_state``) and the same flag rules as ``services.records``, and the rows
-are then written in bulk: ``COPY`` on PostgreSQL, ``executemany`` elsewhere. The result is
-what the services would have written for that life: messages, internal comments, events,
-ratings, transfers and attachment rows, with needs-reply, the reply deadline, the holder and
-the activity stamps in step.
+that way would take hours. Here every ticket's life is replayed in memory (:mod:`.life`)
+with the same state table (``states.next_state``) and the same flag rules
+(``tickets.conversation``) as the services, and the rows are then written in bulk: ``COPY``
+on PostgreSQL, ``executemany`` elsewhere. The result is what the services would have written
+for that life: messages, internal comments, events, ratings, transfers and attachment rows,
+with needs-reply, the reply deadline, the holder and the activity stamps in step.
 
 Everything comes from the seed and from the ``until`` moment the history ends at (today at
 midnight UTC unless given), so the same seed and ``until`` give the same rows.
@@ -21,7 +21,7 @@ import random
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from django.db.models import Max
 
 from zapros.accounts.models import Department, Role, User
 from zapros.clients.models import Client, Service
-from zapros.tickets import search, states
+from zapros.tickets import conversation, search
 from zapros.tickets.models import (
     Attachment,
     Event,
@@ -46,72 +46,28 @@ from zapros.tickets.models import (
     TicketCounter,
     Topic,
 )
-from zapros.tickets.states import Action, State
+from zapros.tickets.states import State
+
+from .life import live
+from .seed import (
+    CLIENT_LINES,
+    DEPARTMENTS,
+    FILES,
+    MIX_STATES,
+    MIX_WEIGHTS,
+    NOTE_LINES,
+    PROBLEMS,
+    STAFF_LINES,
+    THINGS,
+    TOPICS,
+)
 
 PASSWORD = "bench12345"
 EMAIL_DOMAIN = "bench.zapros.test"
 
-DEPARTMENTS = [
-    # name, clients may choose it, response deadline, share of tickets
-    ("Technical support", True, timedelta(hours=8), 0.55),
-    ("Billing", True, timedelta(days=1), 0.2),
-    ("Domains", True, timedelta(days=1), 0.12),
-    ("Abuse", True, timedelta(hours=4), 0.08),
-    ("Sales", False, timedelta(days=2), 0.05),
-]
-TOPICS = [("Mail delivery", timedelta(hours=6)), ("Backups", None), ("SSL certificates", None),
-          ("DNS", timedelta(hours=12)), ("Payments", None)]
-
-# Of the active (not archived) tickets, which state they are in now.
-ACTIVE_MIX = [(State.NEW, 12), ("new_reopened", 3), (State.OPEN, 25), (State.ON_HOLD, 8),
-              (State.ANSWERED, 32), (State.RESOLVED, 20)]
-MIX_STATES = [state for state, _weight in ACTIVE_MIX]
-MIX_WEIGHTS = [weight for _state, weight in ACTIVE_MIX]
 # Ids are handed out in a fixed block per ticket (a life has at most 12 messages and 24
 # events), so that workers need not agree on them; the gaps cost nothing.
 PER_TICKET = {"messages": 12, "events": 24}
-
-PROBLEMS = ["Site is down", "Cannot send mail", "Invoice question", "Slow database",
-            "SSL certificate expired", "Domain transfer", "Backup restore", "502 Bad Gateway",
-            "Refund request", "DNS records", "Disk quota exceeded", "PHP version upgrade",
-            "Spam complaint", "Password reset does not arrive", "VPS does not boot",
-            "Change of payer details", "Cron jobs stopped", "FTP access", "High load average",
-            "Mailbox full"]
-THINGS = ["on the main site", "for shop.example", "since yesterday", "after the update",
-          "on VPS-2", "in the control panel", "again", "for the whole team", "this morning",
-          "on the staging server", ""]
-CLIENT_LINES = [
-    "Hello, since this morning the site answers with an error.",
-    "We did not change anything on our side.",
-    "Could you please check it as soon as possible?",
-    "The customers are complaining, it is urgent for us.",
-    "I attached a screenshot of the error.",
-    "It still does not work, I have just checked again.",
-    "Thank you, now it works!",
-    "Can you also tell me why it happened?",
-    "The invoice shows a different amount than the price list.",
-    "Please move the domain to the new account.",
-    "We get \"Connection refused\" when we connect from the office.",
-    "Here is the output:\n\n    $ curl -I https://example.com\n    HTTP/2 502",
-    "Кажется, письма не доходят до получателей.",
-]
-STAFF_LINES = [
-    "Hello! Thank you for writing to us.",
-    "We have restarted the web server, the site opens again.",
-    "The disk was full because of old backups; we removed them.",
-    "Please clear the browser cache and try again.",
-    "We have forwarded your question to the billing department.",
-    "The certificate has been renewed and installed.",
-    "The refund will arrive within 5 working days.",
-    "Could you send us the exact time when the error happened?",
-    "The DNS changes may take up to 24 hours to spread.",
-    "Best regards,\nSupport team",
-]
-NOTE_LINES = ["Checked the logs: OOM killer at 03:12.", "Client pays late, be polite.",
-              "Escalated to the network team.", "Same problem as last month, see the RAID.",
-              "Waiting for the datacenter.", "Looks like spam from a hacked WordPress."]
-FILES = [("screenshot.png", "image/png"), ("error.log", "text/plain"),
-         ("invoice.pdf", "application/pdf")]
 
 
 @dataclass
@@ -126,59 +82,6 @@ class Options:
     jobs: int = 2
     using: str = "default"
     search_index: bool = True
-
-
-@dataclass
-class Sim:
-    """One ticket being lived through; times are seconds since ``until``-based epoch."""
-
-    deadline: float
-    state: State = State.NEW
-    holder: int | None = None
-    assignee: int | None = None
-    held_at: float | None = None
-    last_public_from_client: bool = True
-    needs_reply: bool = True
-    due_base: float | None = None
-    last_staff_public_at: float | None = None
-    client_activity_at: float = 0.0
-    updated_at: float = 0.0
-    client_seen_at: float | None = None
-    messages: list = field(default_factory=list)   # (at, kind, visibility, author, body, attach)
-    events: list = field(default_factory=list)     # (at, actor, kind, data)
-    shares: list = field(default_factory=list)     # (at, department, created_by)
-    rating: tuple | None = None                    # (message index, value, comment, at)
-
-    # -- the same rules as services.records --------------------------------------------------
-    def post(self, at, kind, author, body, *, internal=False, attach=None):
-        self.messages.append((at, kind, "internal" if internal else "public", author, body,
-                              attach))
-        if not internal:
-            if kind == "client":
-                if not self.needs_reply or self.due_base is None:
-                    self.due_base = at
-                self.last_public_from_client = True
-            else:
-                self.last_public_from_client = False
-                self.last_staff_public_at = at
-            self.client_activity_at = at
-        self.updated_at = at
-        self.refresh()  # the services save (and so refresh) after every message
-        return len(self.messages) - 1
-
-    def move(self, action, at, *, held=None):
-        old = self.state
-        self.state = states.next_state(old, action,
-                                       held=self.holder is not None if held is None else held)
-        if states.client_status(old, False) != states.client_status(self.state, False):
-            self.client_activity_at = at
-        self.refresh()
-        return old, self.state
-
-    def refresh(self):
-        self.needs_reply = states.needs_reply(self.state, self.last_public_from_client)
-        if not self.needs_reply:
-            self.due_base = None
 
 
 class Generator:
@@ -206,8 +109,8 @@ class Generator:
             department, _created = Department.objects.using(db).get_or_create(
                 name=name, defaults={"in_support_center": public, "response_deadline": deadline,
                                      "position": position})
-            self.departments.append((department.pk, department.response_deadline.total_seconds(),
-                                     share, department.in_support_center))
+            self.departments.append((department.pk, department.response_deadline, share,
+                                     department.in_support_center))
         self.topics = []
         for name, deadline in TOPICS:
             topic, _created = Topic.objects.using(db).get_or_create(
@@ -276,147 +179,6 @@ class Generator:
             if not default_storage.exists(path):
                 path = default_storage.save(path, ContentFile(content))
             self.files.append((path, name, content_type, len(content), digest))
-
-    # --- one ticket's life ------------------------------------------------------------------
-    def live(self, rng, target, start: float, department, client, limit: float) -> Sim:
-        """Replay a plausible life ending in ``target``; times in seconds, from ``start``."""
-        dept_id, deadline, _share, _public = department
-        sim = Sim(deadline=deadline)
-        at = start
-        agents = self.agents_by_department[dept_id] or [self.supervisor]
-        agent = rng.choice(agents)
-
-        def gap(mean):
-            return rng.expovariate(1 / mean) + 30
-
-        def attach():
-            return rng.randrange(len(self.files)) if rng.random() < 0.08 else None
-
-        def client_says(moment):
-            old, new = sim.move(Action.CLIENT_REPLY, moment)
-            index = sim.post(moment, "client", client, rng.choice(self.client_bodies),
-                             attach=attach())
-            kind = Event.Kind.REOPENED if old != new else Event.Kind.CLIENT_REPLIED
-            sim.events.append((moment, client, kind, {"message": index, "from": old, "to": new}))
-
-        def staff_says(moment, close):
-            action = Action.SEND_AND_CLOSE if close else Action.SEND
-            index = sim.post(moment, "staff", sim.holder, rng.choice(self.staff_bodies),
-                             attach=attach() if rng.random() < 0.3 else None)
-            old, new = sim.move(action, moment)
-            kind = Event.Kind.CLOSED if close else Event.Kind.REPLIED
-            sim.events.append((moment, sim.holder, kind,
-                               {"message": index, "from": old, "to": new}))
-
-        def note(moment, author):
-            index = sim.post(moment, "staff", author, rng.choice(self.notes), internal=True)
-            sim.events.append((moment, author, Event.Kind.COMMENTED, {"message": index}))
-
-        def take(moment, who):
-            old = sim.state
-            sim.state = states.next_state(old, Action.TAKE)
-            sim.holder = sim.assignee = who
-            sim.held_at = moment
-            sim.updated_at = moment
-            sim.refresh()
-            sim.events.append((moment, who, Event.Kind.TAKEN, {"from": old, "to": sim.state}))
-
-        # Opened by the client, often naming their site or an order: words that only a few
-        # tickets share, as real conversations have, beside the common ones.
-        body = rng.choice(self.client_bodies)
-        if rng.random() < 0.5:
-            body += f"\n\nOur site: client{self.client_place[client]}.example"
-        if rng.random() < 0.3:
-            body += f"\nOrder A{rng.randrange(10**6, 10**7)}"
-        sim.post(at, "client", client, body, attach=attach())
-        sim.refresh()
-        sim.events.append((at, client, Event.Kind.CREATED,
-                           {"channel": rng.choice(("web", "web", "web", "email", "api"))}))
-        if target == State.NEW:
-            if rng.random() < 0.4:
-                client_says(at + gap(3600))
-            return sim
-
-        total = rng.choice((3, 3, 4, 4, 4, 5, 5, 6, 7, 8, 10))
-        at += gap(2 * 3600)
-        take(at, agent)
-        if rng.random() < 0.02 and len(self.departments) > 1:
-            other = rng.choice([d for d in self.departments if d[0] != dept_id])
-            at += gap(600)
-            sim.shares.append((at, other[0], agent))
-            sim.updated_at = at
-            sim.events.append((at, agent, Event.Kind.TRANSFERRED, {"department": other[0]}))
-        # The conversation: answers and client replies, now and then an internal note.
-        while len(sim.messages) < total - 1:
-            if rng.random() < 0.12:
-                at += gap(900)
-                note(at, rng.choice(agents))
-            elif sim.last_public_from_client:
-                at += gap(3 * 3600)
-                staff_says(at, close=rng.random() < 0.6)
-            else:
-                at += gap(10 * 3600)
-                client_says(at)
-        # The last word, as the target state needs it.
-        if target == "new_reopened":
-            if sim.state != State.ANSWERED:
-                at += gap(3 * 3600)
-                staff_says(at, close=True)
-            at += gap(86400)
-            previous = sim.holder
-            old, new = sim.move(Action.UNLOCK, at)
-            sim.holder = sim.held_at = None
-            sim.updated_at = at
-            sim.events.append((at, self.supervisor, Event.Kind.UNLOCKED,
-                               {"previous_holder": previous, "from": old, "to": new}))
-            client_says(at + gap(86400))
-            return sim
-        if target in (State.OPEN, State.ON_HOLD):
-            if sim.state not in (State.OPEN, State.ON_HOLD):
-                client_says(at + gap(10 * 3600))
-                at = sim.updated_at
-            if target == State.ON_HOLD:
-                at += gap(1800)
-                self._staff_move(sim, at, Action.FREEZE, Event.Kind.FROZEN,
-                                 reason="Waiting for the datacenter")
-                if rng.random() < 0.3:
-                    client_says(at + gap(86400))
-            return sim
-        # Answered, resolved or archived: the answer comes last.
-        if sim.last_public_from_client or sim.state not in (State.ANSWERED, State.RESOLVED):
-            at += gap(3 * 3600)
-            staff_says(at, close=True)
-        if target == State.RESOLVED or (target == State.ARCHIVED and rng.random() < 0.4):
-            at += gap(86400)
-            if rng.random() < 0.5:
-                self._staff_move(sim, at, Action.RESOLVE, Event.Kind.RESOLVED)
-            else:
-                old, new = sim.move(Action.CLIENT_RESOLVE, at)
-                sim.updated_at = at
-                sim.events.append((at, client, Event.Kind.RESOLVED, {"from": old, "to": new}))
-        if rng.random() < 0.15:
-            rated = max(i for i, m in enumerate(sim.messages)
-                        if m[1] == "staff" and m[2] == "public")
-            at += gap(3600)
-            value = "good" if rng.random() < 0.85 else "bad"
-            sim.rating = (rated, value, "" if value == "good" else "Took too long", at)
-            sim.events.append((at, client, Event.Kind.RATED, {"message": rated, "value": value}))
-        if target == State.ARCHIVED:
-            # Archived by the client, or by the holder; untouched ones by the auto-archiver.
-            by_client = rng.random() < 0.3
-            at += gap(86400) if by_client else 30 * 86400
-            old, new = sim.move(Action.ARCHIVE, at)
-            sim.updated_at = at
-            sim.events.append((at, client if by_client else None, Event.Kind.ARCHIVED,
-                               {"from": old, "to": new}))
-        return sim
-
-    @staticmethod
-    def _staff_move(sim, at, action, kind, **data):
-        old, new = sim.move(action, at)
-        sim.updated_at = at
-        if kind:
-            sim.events.append((at, sim.holder, kind, {**data, "from": old, "to": new}))
 
     # --- the run ----------------------------------------------------------------------------
     def run(self):
@@ -505,12 +267,13 @@ class Generator:
         department = rng.choices(self.departments, self.department_weights)[0]
         # A few clients write a lot: the square skews the choice towards the first ones.
         client = self.clients[int(len(self.clients) * rng.random() ** 2)]
-        sim = self.live(rng, target, created, department, client, limit)
+        sim = live(self, rng, target, created, department, client, limit)
         if len(sim.messages) > PER_TICKET["messages"] or (
                 len(sim.events) > PER_TICKET["events"]):
             raise AssertionError("a ticket outgrew its block of ids")  # pragma: no cover
-        if sim.last_staff_public_at is not None and rng.random() < 0.8:
-            sim.client_seen_at = sim.last_staff_public_at + rng.expovariate(1 / 3600) + 30
+        flags = sim.flags
+        if flags.last_staff_public_at is not None and rng.random() < 0.8:
+            sim.client_seen_at = flags.last_staff_public_at + rng.expovariate(1 / 3600) + 30
         # A life that would run past its limit is compressed to fit, keeping its order.
         last = max(sim.updated_at, sim.client_seen_at or 0,
                    sim.rating[3] if sim.rating else 0)
@@ -524,18 +287,20 @@ class Generator:
                for model, name in ((Message, "messages"), (Event, "events"),
                                    (Attachment, "messages"))}
         topic = rng.choice(self.topics) if rng.random() < 0.3 else (None, None)
-        deadline = topic[1].total_seconds() if topic[1] else sim.deadline
+        deadline = conversation.deadline_for(topic[1], department[1])
         services = self.services.get(client, [])
         subject = rng.choice(self.subjects)
-        due = None if sim.due_base is None else t(sim.due_base) + deadline
+        asked = flags.reply_due_at  # in a replayed life, when the deadline started
+        due = None if asked is None else (
+            deadline.due(datetime.fromtimestamp(t(asked), UTC)).timestamp())
         rows.tickets.append((
             ticket_id, number, client, department[0], subject,
             subject if rng.random() < 0.8 else f"{subject} (checked)",
             rng.choice(("question", "question", "question", "bug", "wish", "incident")),
             topic[0], rng.choice(services) if services and rng.random() < 0.7 else None,
             rng.choice((2, 2, 2, 2, 1, 3, 4)), str(sim.state), sim.assignee, sim.holder,
-            t(sim.held_at), created, t(sim.updated_at), t(sim.client_activity_at),
-            sim.last_public_from_client, sim.needs_reply, due, t(sim.last_staff_public_at),
+            t(sim.held_at), created, t(sim.updated_at), t(flags.client_activity_at),
+            flags.last_public_from_client, flags.needs_reply, due, t(flags.last_staff_public_at),
             t(sim.client_seen_at), "",
         ))
         message_ids = []

@@ -22,7 +22,8 @@ LAYERS = {
     "mail": 3, "importers": 3, "reports": 3, "demo": 3, "api": 3, "web": 3,
 }
 INTERFACES = {"web", "api"}
-PURE_MODULES = ["zapros.tickets.states", "zapros.core.hostnames", "zapros.diagnostics.whois",
+PURE_MODULES = ["zapros.tickets.states", "zapros.tickets.conversation",
+                "zapros.core.hostnames", "zapros.diagnostics.whois",
                 "zapros.diagnostics.dnslookup", "zapros.mail.parsing"]
 # Tests of the whole project (this directory) stand outside the graph, like config/.
 OUTSIDE = {"tests"}

@@ -6,8 +6,8 @@ from zapros.accounts.models import User
 from zapros.core import clock
 from zapros.core.sql import rows
 
-from . import attachments, states
-from .models import Event, Message, Ticket
+from . import attachments, conversation, states
+from .models import Event, Message, Ticket, Topic
 
 
 def record_event(ticket: Ticket, actor: User, kind: str, at: datetime, **data) -> Event:
@@ -72,29 +72,65 @@ def follow_conversation(ticket: Ticket, *, author_kind: str, visibility: str,
     """Keep the conversation flags of ``ticket`` in step with a message written at ``at``
     (not saved). A ticket being opened gets its flags before it is inserted, so that it is
     written once."""
-    if visibility == Message.Visibility.PUBLIC:
-        if author_kind == Message.AuthorKind.CLIENT:
-            if not ticket.needs_reply or ticket.reply_due_at is None:
-                ticket.reply_due_at = at + response_deadline(ticket)
-            ticket.last_public_from_client = True
-        elif author_kind == Message.AuthorKind.STAFF:
-            ticket.last_public_from_client = False
-            ticket.last_staff_public_at = at
-        ticket.client_activity_at = at
+    put_flags(ticket, conversation.after_message(
+        flags_of(ticket), author_kind=author_kind, visibility=visibility, at=at,
+        deadline=_DeadlineOf(ticket),
+    ))
     ticket.updated_at = at
 
 
-def response_deadline(ticket: Ticket):
-    if ticket.topic_id and ticket.topic.response_deadline:
-        return ticket.topic.response_deadline
-    return ticket.department.response_deadline
+def flags_of(ticket: Ticket) -> conversation.Flags:
+    return conversation.Flags(
+        ticket.last_public_from_client, ticket.needs_reply, ticket.reply_due_at,
+        ticket.last_staff_public_at, ticket.client_activity_at,
+    )
+
+
+def put_flags(ticket: Ticket, flags: conversation.Flags) -> None:
+    ticket.last_public_from_client = flags.last_public_from_client
+    ticket.needs_reply = flags.needs_reply
+    ticket.reply_due_at = flags.reply_due_at
+    ticket.last_staff_public_at = flags.last_staff_public_at
+    ticket.client_activity_at = flags.client_activity_at
+
+
+def follow_topic(ticket: Ticket, old_topic: Topic | None) -> None:
+    """Keep a running reply deadline of ``ticket`` in step with its new topic, which replaced
+    ``old_topic`` (not saved)."""
+    put_flags(ticket, conversation.after_topic_change(
+        flags_of(ticket), _deadline(ticket, old_topic), deadline(ticket)
+    ))
+
+
+def deadline(ticket: Ticket) -> conversation.Deadline:
+    """The response deadline of ``ticket``, from its topic and its department."""
+    return _deadline(ticket, ticket.topic if ticket.topic_id else None)
+
+
+def _deadline(ticket: Ticket, topic: Topic | None) -> conversation.Deadline:
+    return conversation.deadline_for(topic.response_deadline if topic else None,
+                                     ticket.department.response_deadline)
+
+
+class _DeadlineOf:
+    """The response deadline of a ticket, looked up only when a deadline starts: most
+    messages start none, and the topic is a query away on a ticket loaded without it."""
+
+    __slots__ = ("ticket",)
+
+    def __init__(self, ticket: Ticket):
+        self.ticket = ticket
+
+    def due(self, start: datetime) -> datetime:
+        return deadline(self.ticket).due(start)
+
+    def started(self, due: datetime) -> datetime:
+        return deadline(self.ticket).started(due)
 
 
 def refresh_flags(ticket: Ticket) -> None:
     """Recompute needs-reply (and with it the reply deadline) from the state and the last word."""
-    ticket.needs_reply = states.needs_reply(ticket.state, ticket.last_public_from_client)
-    if not ticket.needs_reply:
-        ticket.reply_due_at = None
+    put_flags(ticket, conversation.settle(flags_of(ticket), ticket.state))
 
 
 def move(ticket: Ticket, action: str, *, held: bool | None = None) -> tuple[str, str]:
@@ -103,12 +139,10 @@ def move(ticket: Ticket, action: str, *, held: bool | None = None) -> tuple[str,
     ticket.state = states.next_state(
         old, action, held=ticket.holder_id is not None if held is None else held
     )
-    if states.client_status(old, False) != states.client_status(ticket.state, False):
-        ticket.client_activity_at = clock.now()
     if ticket.state != states.State.ON_HOLD:
         # The hold's reason and resume date end with the hold, whatever ended it.
         ticket.hold_reason, ticket.resume_on, ticket.resume_at = "", None, None
-    refresh_flags(ticket)
+    put_flags(ticket, conversation.after_move(flags_of(ticket), old, ticket.state, clock.now()))
     return old, ticket.state
 
 
@@ -121,24 +155,13 @@ def rederive_conversation(ticket: Ticket) -> None:
     """Recompute the conversation flags of ``ticket`` from the messages it holds now (not saved).
 
     For operations that move messages between tickets (split, merge), where the flags cannot
-    be kept in step one message at a time as :func:`post_message` does. The reply deadline
-    runs from the first client message after the last staff answer, as it would have. Needs
-    reply follows from the state too: :func:`save` derives it once the state is settled.
+    be kept in step one message at a time as :func:`post_message` does. Needs reply follows
+    from the state too: :func:`save` derives it once the state is settled.
     """
-    public = Message.objects.filter(ticket=ticket, visibility=Message.Visibility.PUBLIC,
-                                    author_kind__in=[Message.AuthorKind.CLIENT,
-                                                     Message.AuthorKind.STAFF])
-    last = public.order_by("-created_at", "-id").values_list("author_kind", flat=True).first()
-    ticket.last_public_from_client = last != Message.AuthorKind.STAFF
-    ticket.last_staff_public_at = (
-        public.filter(author_kind=Message.AuthorKind.STAFF)
-        .order_by("-created_at", "-id").values_list("created_at", flat=True).first()
-    )
-    ticket.reply_due_at = None
-    if last == Message.AuthorKind.CLIENT:
-        waiting = public.filter(author_kind=Message.AuthorKind.CLIENT)
-        if ticket.last_staff_public_at is not None:
-            waiting = waiting.filter(created_at__gt=ticket.last_staff_public_at)
-        first = waiting.order_by("created_at", "id").values_list("created_at", flat=True).first()
-        if first is not None:
-            ticket.reply_due_at = first + response_deadline(ticket)
+    said = Message.objects.filter(
+        ticket=ticket, visibility=Message.Visibility.PUBLIC,
+        author_kind__in=[Message.AuthorKind.CLIENT, Message.AuthorKind.STAFF],
+    ).order_by("created_at", "id").values_list("author_kind", "visibility", "created_at")
+    put_flags(ticket, conversation.rederived(
+        flags_of(ticket), map(conversation.Said._make, said), _DeadlineOf(ticket),
+    ))

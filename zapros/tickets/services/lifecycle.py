@@ -66,9 +66,7 @@ def _apply_topic_deadline(ticket: Ticket, *, old_topic_id: int | None) -> None:
     """Move the reply due date by the difference between the old and the new deadline: it was
     set as the client's message time plus the old one."""
     old_topic = Topic.objects.filter(pk=old_topic_id).first() if old_topic_id else None
-    old = (old_topic.response_deadline if old_topic and old_topic.response_deadline
-           else ticket.department.response_deadline)
-    ticket.reply_due_at = ticket.reply_due_at - old + writes.response_deadline(ticket)
+    writes.follow_topic(ticket, old_topic)
 
 
 def _clean_parameters(ticket: Ticket, changes: dict) -> dict:

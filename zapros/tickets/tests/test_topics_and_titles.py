@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from zapros.core.errors import ValidationFailed
 from zapros.tickets import services
@@ -74,3 +76,16 @@ def test_changing_the_topic_moves_the_reply_deadline_but_not_the_department(cast
         timedelta(hours=2)
     event = Event.objects.filter(ticket=ticket, kind=Event.Kind.PARAMETERS).get()
     assert event.data["changes"] == {"topic": [None, camera.pk]}
+
+
+def test_a_message_that_starts_no_deadline_does_not_look_up_the_topic(cast, camera):
+    # Both in Billing, so that only the topic differs; the client's second message finds a
+    # deadline running.
+    plain, with_topic = cast.open(department=cast.billing), cast.open(topic_id=camera.pk)
+    counts = []
+    for ticket in (plain, with_topic):
+        with CaptureQueriesContext(connection) as queries:
+            services.client_reply(cast.alice, ticket.number, body="Any news?")
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert cast.refresh(with_topic).reply_due_at == with_topic.created_at + timedelta(hours=2)
