@@ -144,6 +144,12 @@ def cast(db) -> Cast:
 
 
 @pytest.fixture
+def held(cast) -> Ticket:
+    """A new ticket of Alice's that John has taken."""
+    return cast.held()
+
+
+@pytest.fixture
 def logged_in(client):
     """Log the Django test client in as a user: ``logged_in(cast.john)``."""
 

@@ -6,17 +6,9 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from zapros.tickets import services
 from zapros.tickets.models import Event, Message, Priority
 
 from .conftest import post_json, snapshot
-
-
-@pytest.fixture
-def held(cast):
-    ticket = cast.open()
-    services.take(cast.john, ticket.number)
-    return ticket
 
 
 def url(ticket):

@@ -11,13 +11,6 @@ from zapros.tickets.models import Event, Message, Priority
 from zapros.tickets.states import State
 
 
-@pytest.fixture
-def held(cast):
-    ticket = cast.open()
-    services.take(cast.john, ticket.number)
-    return ticket
-
-
 def kinds(ticket):
     return list(Event.objects.filter(ticket=ticket).order_by("id").values_list("kind", flat=True))
 
