@@ -100,9 +100,8 @@ def refresh_flags(ticket: Ticket) -> None:
 def move(ticket: Ticket, action: str, *, held: bool | None = None) -> tuple[str, str]:
     """Apply the state machine to ``ticket`` (not saved). Returns (old state, new state)."""
     old = ticket.state
-    ticket.state = states.next_state(
-        old, action, held=ticket.holder_id is not None if held is None else held
-    )
+    ticket.state = (ticket.state_after(action) if held is None
+                    else states.next_state(old, action, held=held))
     if states.client_status(old, False) != states.client_status(ticket.state, False):
         ticket.client_activity_at = clock.now()
     if ticket.state != states.State.ON_HOLD:
