@@ -92,6 +92,12 @@ def parse_imports(name: str, source: str, *, is_package: bool = False) -> list[I
             found.append(Import(name, node.lineno, target, deferred))
             found += [Import(name, node.lineno, f"{target}.{alias.name}", deferred)
                       for alias in node.names if alias.name != "*"]
+        elif (isinstance(node, ast.Call) and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+              and (getattr(node.func, "attr", None) or getattr(node.func, "id", None))
+              in {"import_module", "__import__"}):
+            # importlib.import_module("zapros.web.staff.views") is an import by another name.
+            found.append(Import(name, node.lineno, node.args[0].value, deferred))
     return found
 
 
@@ -223,6 +229,8 @@ def test_no_cycles_between_apps():
         ("from .. import policies", False, "tickets"),
         ("from . import models", True, "tickets"),
         ("def later():\n    from zapros.api import schemas", False, "api"),
+        ("import importlib\nimportlib.import_module('zapros.web.staff.views')", False, "web"),
+        ("from importlib import import_module\nimport_module('zapros.api.auth')", False, "api"),
     ],
 )
 def test_the_resolver_sees_imports_written_any_way(source, is_package, app):
