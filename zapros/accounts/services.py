@@ -1,11 +1,25 @@
 """What people change about their own account."""
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from zapros.core.errors import Forbidden, ValidationFailed
 
 from . import roles
 from .models import FONT_SIZE_MAX, FONT_SIZE_MIN, FontFamily, User
+
+
+def update_language(actor: User, language: str) -> User:
+    """Anyone signed in chooses the language of their pages and of the mail Zapros sends
+    them. Raises Forbidden (not signed in) and ValidationFailed (a language not offered;
+    field ``language``), changing nothing."""
+    if not roles.is_active(actor):
+        raise Forbidden(_("Sign in to keep a language on your account."))
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationFailed(_("Choose one of the languages offered."), field="language")
+    User.objects.filter(pk=actor.pk).update(language=language)
+    actor.language = language
+    return actor
 
 
 def update_display(actor: User, *, font_family=None, font_size=None) -> User:

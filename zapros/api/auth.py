@@ -4,21 +4,15 @@ A token acts exactly as its user; session calls that change something need the C
 as every form on the site does.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.utils.translation import gettext
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from zapros.core import clock
 from zapros.core.middleware import speak_as
 
-from .models import ApiToken, hash_secret
-
-# Writing the last use on every call would turn each read into a write.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
+from .models import ApiToken
 
 
 class TokenAuth(HttpBearer):
@@ -36,16 +30,9 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         if not token:
             return None
-        found = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_secret(token), revoked=False, user__is_active=True)
-            .first()
-        )
+        found = ApiToken.signing_in(token)
         if found is None:
             return None
-        now = clock.now()
-        if found.last_used_at is None or now - found.last_used_at > LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         user = found.user
         request.user = user
         speak_as(request, user)

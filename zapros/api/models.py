@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -8,10 +9,19 @@ from django.utils.translation import gettext_lazy as _
 from zapros.core import clock
 
 PREFIX_LENGTH = 8
+# Writing the last use on every call would turn each read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def revoke(self) -> int:
+        """Revoke those of these tokens that still work; returns how many. Revoked tokens
+        stay, so that the record of who had access remains."""
+        return self.filter(revoked=False).update(revoked=True)
 
 
 class ApiToken(models.Model):
@@ -35,6 +45,8 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked = models.BooleanField(_("revoked"), default=False)
 
+    objects = ApiTokenQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("API token")
@@ -52,3 +64,23 @@ class ApiToken(models.Model):
             key_hash=hash_secret(secret),
         )
         return token, secret
+
+    @classmethod
+    def signing_in(cls, secret: str) -> "ApiToken | None":
+        """The token whose secret is ``secret``, with its user, if it still works (not revoked,
+        its user active); its use is noted. None for any other secret."""
+        found = (
+            cls.objects.select_related("user")
+            .filter(key_hash=hash_secret(secret), revoked=False, user__is_active=True)
+            .first()
+        )
+        if found is not None:
+            found.note_use()
+        return found
+
+    def note_use(self) -> None:
+        """The token was used now: kept to the minute, so that reading is not a write."""
+        now = clock.now()
+        if self.last_used_at is None or now - self.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now

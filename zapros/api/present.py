@@ -1,6 +1,6 @@
 """Turning tickets and messages into API answers, in the shape the caller may see.
 
-The choice of shape is the same rule the conversation uses (``policies.is_staff_viewer``):
+The choice of shape is the same rule the conversation uses (``roles.is_staff_viewer``):
 staff get the staff schemas, everybody else the client schemas, field by field.
 """
 

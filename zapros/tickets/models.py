@@ -176,6 +176,15 @@ class Ticket(models.Model):
         return State(self.state).label
 
     @property
+    def is_on_hold(self) -> bool:
+        return self.state == State.ON_HOLD
+
+    def state_after(self, action) -> State:
+        """The state ``action`` leaves the ticket in, held or not as it is now. Raises
+        InvalidTransition when the table has no such move."""
+        return states.next_state(self.state, action, held=self.holder_id is not None)
+
+    @property
     def staff_heading(self) -> str:
         """What staff read as the request's name: the staff title, else the client's subject."""
         return self.title or self.subject

@@ -11,8 +11,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zapros.accounts import roles
-from zapros.accounts.models import Department, User
-from zapros.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from zapros.accounts.models import STAFF_ROLES, Department, User
+from zapros.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from zapros.core.validation import clean_id
 
 from . import states
@@ -115,6 +115,24 @@ def visible_departments(user: User) -> QuerySet[Department]:
     if user.is_overseer:
         return Department.objects.all()
     return user.departments.all()
+
+
+def transfer_departments(user: User) -> QuerySet[Department]:
+    """Departments ``user`` may copy a ticket to: every department, their own or not, for
+    anyone on staff; none for anyone else."""
+    if not roles.is_staff_viewer(user):
+        return Department.objects.none()
+    return Department.objects.all()
+
+
+def staff_to_choose(user: User) -> QuerySet[User]:
+    """The people ``user`` may name as an assignee, a filter of the queue, a template's owner
+    or the target of a transfer: every active staff member, for anyone on staff; nobody for
+    anyone else. Whether one of them may hold a given ticket is
+    :func:`ensure_can_reassign_to`'s to say."""
+    if not roles.is_staff_viewer(user):
+        return User.objects.none()
+    return User.objects.filter(is_active=True, role__in=list(STAFF_ROLES))
 
 
 def access_ticket(user: User, number: int, *, for_update: bool = False,
@@ -269,6 +287,16 @@ def ensure_holder(user: User, ticket: Ticket) -> None:
     raise Conflict(held_by_message(ticket))
 
 
+def holds(user: User, ticket: Ticket) -> bool:
+    """``user`` holds ``ticket``: only they answer it and change it."""
+    return ticket.holder_id is not None and ticket.holder_id == user.pk
+
+
+def held_by_other(user: User, ticket: Ticket) -> bool:
+    """Someone other than ``user`` holds ``ticket``: writing into it is theirs."""
+    return ticket.holder_id is not None and ticket.holder_id != user.pk
+
+
 def held_by_message(ticket: Ticket) -> str:
     return _("%(name)s is working on this request; only they can write into it.") % {
         "name": ticket.holder.display_name if ticket.holder else "?"
@@ -344,6 +372,38 @@ def ensure_can_rework(user: User, ticket: Ticket) -> None:
     if user.is_overseer or ticket.holder_id is None or ticket.holder_id == user.pk:
         return
     raise Conflict(held_by_message(ticket))
+
+
+def ensure_can_split_from(user: User, ticket: Ticket, message: Message | None,
+                          first_id: int | None) -> None:
+    """A new ticket may start from ``message`` of ``ticket`` (``first_id`` is the ticket's
+    first message): a public message, not the first one (nothing would remain), of a ticket
+    that is not archived and that ``user`` may reshape. Raises Forbidden (not staff),
+    Conflict (held by someone else), InvalidTransition (archived), ValidationFailed (no such
+    message, an internal one, the first one; field ``message``)."""
+    ensure_can_rework(user, ticket)
+    states.next_state(ticket.state, Action.SPLIT)  # refuses an archived ticket
+    if message is None:
+        raise ValidationFailed(_("Choose a message of this request."), field="message")
+    if not message.is_public:
+        raise ValidationFailed(
+            _("Split from a message the client can see: the new request starts with it."),
+            field="message",
+        )
+    if message.pk == first_id:
+        raise ValidationFailed(
+            _("A request cannot be split from its first message: nothing would remain."),
+            field="message",
+        )
+
+
+def may_split_from(user: User, ticket: Ticket, message: Message, first_id: int | None) -> bool:
+    """Whether the page offers splitting from ``message``: the checks the service runs."""
+    try:
+        ensure_can_split_from(user, ticket, message, first_id)
+    except DomainError:
+        return False
+    return True
 
 
 def message_edit_refusal(user: User, message: Message) -> str | None:

@@ -192,6 +192,40 @@ def ticket_timeline(user: User, ticket: Ticket) -> list[TimelineEntry]:
     return entries
 
 
+@dataclass(frozen=True)
+class ClientTicketPage:
+    conversation: list[Message]
+    unread_ids: frozenset[int]     # staff answers that came since the client last looked
+    offered: frozenset[states.Action]
+    reply_reopens: bool            # writing into the request reopens it
+    cc_addresses: list[CcAddress]
+
+
+def client_ticket_page(user: User, ticket: Ticket) -> ClientTicketPage:
+    """The portal's page of one request: the public conversation, which staff answers are
+    new to the client, what they can do, whether a message from them reopens the request
+    (the state table, held or not as the ticket is), and the addresses in copy.
+
+    Read it before the visit is recorded (``services.mark_seen``): what is new is measured
+    from the client's previous look.
+    """
+    timeline = ticket_timeline(user, ticket)
+    conversation = [entry.message for entry in timeline if entry.message is not None]
+    seen_before = ticket.client_seen_at
+    offered = policies.offered_actions(user, ticket)
+    return ClientTicketPage(
+        conversation=conversation,
+        unread_ids=frozenset(
+            message.pk for message in conversation
+            if message.from_staff and states.client_unread(message.created_at, seen_before)
+        ),
+        offered=offered,
+        reply_reopens=(states.Action.CLIENT_REPLY in offered
+                       and ticket.state_after(states.Action.CLIENT_REPLY) != ticket.state),
+        cc_addresses=copy_addresses(user, ticket),
+    )
+
+
 def _people(user: User, ticket: Ticket, ids: set) -> dict[int, User]:
     """The users ``ids`` name: those the page has already read with the ticket (its client,
     holder and assignee) and the reader, the rest in one query. A conversation is mostly

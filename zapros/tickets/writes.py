@@ -136,9 +136,8 @@ def refresh_flags(ticket: Ticket) -> None:
 def move(ticket: Ticket, action: str, *, held: bool | None = None) -> tuple[str, str]:
     """Apply the state machine to ``ticket`` (not saved). Returns (old state, new state)."""
     old = ticket.state
-    ticket.state = states.next_state(
-        old, action, held=ticket.holder_id is not None if held is None else held
-    )
+    ticket.state = (ticket.state_after(action) if held is None
+                    else states.next_state(old, action, held=held))
     if ticket.state != states.State.ON_HOLD:
         # The hold's reason and resume date end with the hold, whatever ended it.
         ticket.hold_reason, ticket.resume_on, ticket.resume_at = "", None, None

@@ -1,3 +1,5 @@
+from contextlib import suppress
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect
@@ -6,7 +8,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from zapros.core.errors import NotFound
+from zapros.accounts import roles
+from zapros.accounts import services as account_services
+from zapros.core.errors import NotFound, ValidationFailed
 from zapros.tickets import policies
 from zapros.tickets.files import attachment_response
 
@@ -14,7 +18,7 @@ from zapros.tickets.files import attachment_response
 def home(request):
     if not request.user.is_authenticated:
         return redirect("login")
-    if request.user.is_staff_member:
+    if roles.is_staff_viewer(request.user):
         return redirect("staff:queue")
     return redirect("portal:requests")
 
@@ -26,11 +30,10 @@ def favicon(request):
 @require_POST
 def language(request):
     """Switch language: remembered on the account when signed in, in a cookie otherwise."""
-    code = request.POST.get("language", "")
-    if request.user.is_authenticated and code in dict(request.user._meta.get_field(
-            "language").choices):
-        request.user.language = code
-        request.user.save(update_fields=["language"])
+    if request.user.is_authenticated:
+        # A language not offered changes nothing: Django's set_language ignores it too.
+        with suppress(ValidationFailed):
+            account_services.update_language(request.user, request.POST.get("language", ""))
     response = set_language(request)
     target = request.POST.get("next", "/")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):

@@ -2,6 +2,7 @@
 
 from ninja import Router
 
+from zapros.accounts import roles
 from zapros.accounts import services as account_services
 from zapros.clients.models import Service
 
@@ -14,8 +15,9 @@ router = Router(tags=["account"])
 @router.get("/me", response={200: schemas.MeOut, 401: schemas.ErrorOut}, summary="Who am I")
 def me(request):
     user = request.auth
-    departments = user.departments.all() if user.is_staff_member else []
-    services = Service.objects.filter(client_id=user.pk) if user.is_client else []
+    staff = roles.is_staff_viewer(user)
+    departments = user.departments.all() if staff else []
+    services = Service.objects.filter(client_id=user.pk) if roles.is_client(user) else []
     return schemas.MeOut(
         id=user.pk,
         email=user.email,
@@ -26,7 +28,7 @@ def me(request):
         departments=[schemas.DepartmentOut(id=d.pk, name=d.name) for d in departments],
         services=[service_out(s) for s in services],
         display=(schemas.DisplayOut(font_family=user.font_family, font_size=user.font_size)
-                 if user.is_staff_member else None),
+                 if staff else None),
     )
 
 

@@ -1,11 +1,14 @@
 import hashlib
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from zapros.api.models import ApiToken
+from zapros.core import clock
 
 from .conftest import snapshot
 
@@ -34,6 +37,26 @@ def test_using_a_token_records_when_it_was_last_used(cast, token_for):
     Client(headers={"Authorization": f"Bearer {secret}"}).get("/api/v1/me")
 
     assert ApiToken.objects.get().last_used_at is not None
+
+
+def test_the_last_use_is_kept_to_the_minute(cast, token_for, monkeypatch):
+    secret = token_for(cast.john)
+    start = timezone.now().replace(microsecond=0)
+    for seconds, expected in ((0, 0), (30, 0), (61, 61), (90, 61), (200, 200)):
+        now = start + timedelta(seconds=seconds)
+        monkeypatch.setattr(clock, "now", lambda now=now: now)
+        found = ApiToken.signing_in(secret)
+        assert found.user == cast.john
+        assert ApiToken.objects.get().last_used_at == start + timedelta(seconds=expected)
+
+
+def test_a_revoked_token_signs_nobody_in_and_is_not_touched(cast, token_for):
+    secret = token_for(cast.john)
+    assert ApiToken.objects.all().revoke() == 1
+    assert ApiToken.objects.all().revoke() == 0
+    assert ApiToken.signing_in(secret) is None
+    assert ApiToken.signing_in("not a secret") is None
+    assert ApiToken.objects.get().last_used_at is None
 
 
 def test_only_the_hash_of_the_secret_is_stored(cast, token_for):

@@ -38,23 +38,11 @@ def split(actor: User, number: int, *, message_id: int, subject: str | None = No
     subject = clean_subject(subject) if (subject or "").strip() else None
     with transaction.atomic():
         source = policies.access_ticket(actor, number, for_update=True)
-        policies.ensure_can_rework(actor, source)
-        states.next_state(source.state, Action.SPLIT)  # refuses an archived ticket
         messages = Message.objects.filter(ticket=source)
         chosen = messages.filter(pk=clean_id(message_id)).first()
-        if chosen is None:
-            raise ValidationFailed(_("Choose a message of this request."), field="message")
-        if not chosen.is_public:
-            raise ValidationFailed(
-                _("Split from a message the client can see: the new request starts with it."),
-                field="message",
-            )
         first_id = messages.order_by("created_at", "id").values_list("id", flat=True).first()
-        if chosen.pk == first_id:
-            raise ValidationFailed(
-                _("A request cannot be split from its first message: nothing would remain."),
-                field="message",
-            )
+        # The page asks the same policy (may_split_from) before it offers the button.
+        policies.ensure_can_split_from(actor, source, chosen, first_id)
         moving = messages.filter(
             Q(created_at__gt=chosen.created_at) | Q(created_at=chosen.created_at, id__gte=chosen.pk)
         )

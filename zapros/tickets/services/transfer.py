@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from zapros.accounts.models import Department, User
+from zapros.accounts.models import User
 from zapros.core import clock
 from zapros.core.errors import Conflict, ValidationFailed
 from zapros.core.validation import clean_id
@@ -30,12 +30,13 @@ def transfer(
         raise ValidationFailed(_("Choose one department or one staff member."), field="target")
     department = agent = None
     if department_id is not None:
-        department = Department.objects.filter(pk=clean_id(department_id)).first()
+        department = policies.transfer_departments(actor).filter(
+            pk=clean_id(department_id)).first()
         if department is None:
             raise ValidationFailed(_("There is no such department."), field="target")
     else:
-        agent = User.objects.filter(pk=clean_id(agent_id)).first()
-        if agent is None or not policies.may_receive_requests(agent):
+        agent = policies.staff_to_choose(actor).filter(pk=clean_id(agent_id)).first()
+        if agent is None:
             raise ValidationFailed(
                 _("Requests can only be transferred to active staff members."), field="target"
             )

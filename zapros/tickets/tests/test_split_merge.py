@@ -203,6 +203,63 @@ def test_split_with_a_subject_that_is_too_long_is_refused(cast, moment, refused)
     assert error.value.field == "subject"
 
 
+def split_offers(cast, ticket, people):
+    """For each person and message: (whether the page offers the split, whether the service
+    does it), the service tried in a transaction that is rolled back."""
+    answers = {}
+    for person in people:
+        messages = list(Message.objects.filter(ticket=ticket).order_by("created_at", "id"))
+        for message in messages:
+            offered = policies.may_split_from(person, ticket, message, messages[0].pk)
+            try:
+                with transaction.atomic():
+                    services.split(person, ticket.number, message_id=message.pk)
+                    raise RuntimeError("roll back")
+            except RuntimeError:
+                done = True
+            except (Conflict, Forbidden, NotFound, ValidationFailed):
+                done = False
+            answers[person.email, message.body] = (offered, done)
+    return answers
+
+
+def test_the_page_offers_exactly_the_splits_the_service_makes(cast, moment):
+    ticket, _invoice = two_questions(cast, moment)
+    people = [cast.john, cast.gary, cast.supervisor, cast.alice, cast.bob]
+    answers = split_offers(cast, ticket, people)
+    assert all(offered == done for offered, done in answers.values()), answers
+    # Not vacuous: some splits are offered, and each refusal of the service shows up here.
+    splittable = {key for key, (offered, _done) in answers.items() if offered}
+    assert splittable == {
+        (person.email, body)
+        for person in (cast.john, cast.supervisor)
+        for body in ("Restarted", "Also my invoice is wrong", "Asked billing")
+    }
+
+
+def test_an_archived_ticket_offers_no_split(cast, moment):
+    ticket, _invoice = two_questions(cast, moment)
+    services.reply(cast.john, ticket.number, body="Done", close=True)
+    services.archive(cast.alice, ticket.number)
+    answers = split_offers(cast, cast.refresh(ticket), [cast.john, cast.supervisor])
+    assert answers and all(answer == (False, False) for answer in answers.values())
+
+
+def test_the_split_policy_refuses_as_the_service_does(cast, moment):
+    ticket, invoice = two_questions(cast, moment)
+    first = Message.objects.get(body="My site is down")
+    note = Message.objects.get(body="Billing question")
+    for message, field in ((None, "message"), (note, "message"), (first, "message")):
+        with pytest.raises(ValidationFailed) as error:
+            policies.ensure_can_split_from(cast.john, ticket, message, first.pk)
+        assert error.value.field == field
+    with pytest.raises(Conflict):
+        policies.ensure_can_split_from(cast.gary, ticket, invoice, first.pk)
+    with pytest.raises(Forbidden):
+        policies.ensure_can_split_from(cast.alice, ticket, invoice, first.pk)
+    policies.ensure_can_split_from(cast.john, ticket, invoice, first.pk)
+
+
 # --- Merge ------------------------------------------------------------------------------------
 
 def duplicates(cast, moment):

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from zapros.accounts import roles
 from zapros.core.errors import DomainError, NotFound
 from zapros.tickets import policies, search, selectors, services, states
 from zapros.tickets.states import Action
@@ -33,7 +34,7 @@ def client_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_client:
+        if not roles.is_client(request.user):
             return redirect("home")
         return view(request, *args, **kwargs)
 
@@ -148,31 +149,20 @@ def ticket(request, number: int):
 
 
 def _ticket_page(request, ticket, reply_form):
-    timeline = selectors.ticket_timeline(request.user, ticket)
-    seen_before = ticket.client_seen_at
+    page = selectors.client_ticket_page(request.user, ticket)
     services.mark_seen(request.user, ticket)
-    conversation = [entry.message for entry in timeline if entry.message is not None]
-    unread_ids = {
-        message.pk for message in conversation
-        if message.from_staff and states.client_unread(message.created_at, seen_before)
-    }
-    offered = policies.offered_actions(request.user, ticket)
-    can_reply = Action.CLIENT_REPLY in offered
-    reply_reopens = can_reply and states.next_state(
-        ticket.state, Action.CLIENT_REPLY, held=ticket.holder_id is not None
-    ) != ticket.state
     return render(request, "portal/ticket.html", {
         "ticket": ticket,
-        "conversation": conversation,
-        "unread_ids": unread_ids,
+        "conversation": page.conversation,
+        "unread_ids": page.unread_ids,
         "reply_form": reply_form,
-        "can_reply": can_reply,
-        "reply_reopens": reply_reopens,
-        "can_resolve": Action.CLIENT_RESOLVE in offered,
-        "can_archive": Action.ARCHIVE in offered,
+        "can_reply": Action.CLIENT_REPLY in page.offered,
+        "reply_reopens": page.reply_reopens,
+        "can_resolve": Action.CLIENT_RESOLVE in page.offered,
+        "can_archive": Action.ARCHIVE in page.offered,
         "section": "all" if ticket.state == states.State.ARCHIVED else "requests",
         "section_current": "true",
-        "cc_addresses": selectors.copy_addresses(request.user, ticket),
+        "cc_addresses": page.cc_addresses,
     })
 
 

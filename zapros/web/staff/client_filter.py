@@ -4,6 +4,8 @@ and every workspace page shows it as a chip (:func:`context`)."""
 
 from dataclasses import dataclass
 
+from zapros.accounts import roles
+
 SESSION_KEY = "zapros_client_filter"
 
 
@@ -35,6 +37,6 @@ def clear(request) -> None:
 def context(request) -> dict:
     """For the workspace's base template: the chip of the active client filter."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.is_staff_member:
+    if user is None or not roles.is_staff_viewer(user):
         return {}
     return {"client_filter": current(request)}

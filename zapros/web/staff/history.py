@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zapros.core.errors import DomainError
 from zapros.tickets import policies, selectors, services
-from zapros.tickets.states import Action
 from zapros.web.http import add_domain_error
 
 from . import forms
@@ -29,16 +28,13 @@ def messages_view(request, number: int):
     which channel, whether it was edited, and each earlier text."""
     user = request.user
     ticket = access(user, number)
-    offered = policies.offered_actions(user, ticket)
     conversation = selectors.ticket_messages(user, ticket)
     first_id = conversation[0].pk if conversation else None
     rows = [
         {
             "message": message,
             "may_edit": policies.may_edit_message(user, ticket, message),
-            # The same conditions the service checks, so a button shown is a split that works.
-            "may_split": (Action.SPLIT in offered and message.is_public
-                          and message.pk != first_id),
+            "may_split": policies.may_split_from(user, ticket, message, first_id),
         }
         for message in conversation
     ]

@@ -48,10 +48,10 @@ def template_form(user, data=None, *, template=None):
         initial = {"title": template.title, "body": template.body,
                    "department": template.department_id or "", "agent": template.agent_id or ""}
     else:
-        # An agent may only add personal templates, so that is what the form starts with.
-        initial = {} if user.is_overseer else {"agent": user.pk}
+        # Who may not add a template for all staff starts with a personal one.
+        initial = {} if policies.may_manage_template(user, None, None) else {"agent": user.pk}
     return TemplateForm(data, initial=initial, departments=Department.objects.order_by("name"),
-                        staff=active_staff())
+                        staff=active_staff(user))
 
 
 def template_rows(user):

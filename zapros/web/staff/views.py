@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from zapros.accounts import roles
-from zapros.accounts.models import STAFF_ROLES, Department, User
-from zapros.clients.models import Client
+from zapros.accounts.models import User
+from zapros.clients import policies as client_policies
 from zapros.core.errors import DomainError, NotFound, ValidationFailed
 from zapros.tickets import policies, search, selectors, services
 from zapros.tickets.models import Topic
@@ -53,10 +53,10 @@ class StaffMember:
     display_name: str
 
 
-def active_staff() -> list[StaffMember]:
-    """Everyone on staff who can sign in, by name. Only what the lists show is read: the
+def active_staff(user: User) -> list[StaffMember]:
+    """The staff ``user`` may choose from, by name. Only what the lists show is read: the
     pages read them on every view, and a user object each cost more than the query."""
-    rows = (User.objects.filter(is_active=True, role__in=list(STAFF_ROLES))
+    rows = (policies.staff_to_choose(user)
             .order_by("name", "email").values_list("pk", "name", "email"))
     return [StaffMember(pk, name or email) for pk, name, email in rows]   # as display_name
 
@@ -101,7 +101,7 @@ def queue(request):
     form = forms.QueueFilterForm(
         request.GET,
         departments=policies.visible_departments(user),
-        staff=active_staff(),
+        staff=active_staff(user),
     )
     values = form.valid_data()
     sticky = client_filter.current(request)
@@ -117,7 +117,10 @@ def queue(request):
         page = selectors.queue_page(user, filters, None, size)
     client = None
     if values.get("client"):
-        client = Client.objects.select_related("user").filter(pk=values["client"]).first()
+        try:
+            client = client_policies.access_client(user, values["client"])
+        except NotFound:
+            client = None   # the chip then shows the number asked for
     return render(request, "staff/queue.html", {
         "form": form,
         "page": page,
@@ -135,7 +138,7 @@ def search_page(request):
     lists their requests, words find the best matching requests with highlighted snippets."""
     user = request.user
     form = forms.SearchForm(
-        request.GET, departments=policies.visible_departments(user), staff=active_staff(),
+        request.GET, departments=policies.visible_departments(user), staff=active_staff(user),
     )
     values = form.valid_data()
     result = search.search(user, values.get("q", ""), queue_filters(user, values))
@@ -175,7 +178,7 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
     else:
         form = None
     # Reassigning and transferring choose from the same people: read them once.
-    staff = active_staff() if {Action.REASSIGN, Action.TRANSFER} & offered else []
+    staff = active_staff(user) if {Action.REASSIGN, Action.TRANSFER} & offered else []
     return render(request, "staff/ticket.html", {
         "ticket": ticket,
         "conversation_html": conversation_html(
@@ -188,11 +191,13 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
             request, ticket, can,
             freeze_form=forms.FreezeForm(),
             reassign_form=forms.ReassignForm(staff=staff) if Action.REASSIGN in offered else None,
-            transfer_form=transfer_form(staff=staff) if Action.TRANSFER in offered else None,
+            transfer_form=(transfer_form(user, staff=staff) if Action.TRANSFER in offered
+                           else None),
             merge_form=forms.MergeForm() if Action.MERGE in offered else None,
         ),
         "can": can,
-        "held_by_other": ticket.holder_id is not None and ticket.holder_id != user.pk,
+        "held_by_me": policies.holds(user, ticket),
+        "held_by_other": policies.held_by_other(user, ticket),
         "form": form,
         "comment_form": comment_form or forms.CommentForm(),
         "related": selectors.related_tickets(ticket),
@@ -355,7 +360,7 @@ def unlock(request, number: int):
 @staff_member_required
 @require_POST
 def reassign(request, number: int):
-    form = forms.ReassignForm(request.POST, staff=active_staff())
+    form = forms.ReassignForm(request.POST, staff=active_staff(request.user))
     if not form.is_valid():
         messages.error(request, _("Choose a staff member."))
         return redirect("staff:ticket", number=number)
@@ -365,16 +370,16 @@ def reassign(request, number: int):
                    _("The request is reassigned."))
 
 
-def transfer_form(data=None, staff=None):
-    return forms.TransferForm(data, departments=Department.objects.all(),
-                              staff=active_staff() if staff is None else staff)
+def transfer_form(user, data=None, staff=None):
+    return forms.TransferForm(data, departments=policies.transfer_departments(user),
+                              staff=active_staff(user) if staff is None else staff)
 
 
 @staff_member_required
 @require_POST
 def transfer(request, number: int):
     """Copy the request to a department or a staff member; the holder keeps it."""
-    form = transfer_form(request.POST)
+    form = transfer_form(request.user, request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a department or a staff member."))
         return redirect("staff:ticket", number=number)

@@ -183,6 +183,13 @@ def test_queue_filters_by_client_with_a_removable_chip(cast, logged_in):
     assert 'href="/staff/?status=all"' in html
 
 
+def test_a_client_filter_of_no_such_client_shows_its_number(cast, logged_in):
+    cast.open()
+    response = logged_in(cast.john).get(queue_url(client=987654))
+    assert response.status_code == 200 and numbers(response) == []
+    assert "Client:" in (html := response.content.decode()) and "#987654" in html
+
+
 def test_needs_reply_filter_and_order(cast, logged_in):
     waiting_client = cast.held(subject="Answered already")
     services.reply(cast.john, waiting_client.number, body="Here you go", close=False)
