@@ -212,3 +212,16 @@ def test_an_administrator_revokes_a_token_in_the_admin(cast, token_for, logged_i
     assert ApiToken.objects.get().revoked
     response = Client(headers={"Authorization": f"Bearer {secret}"}).get("/api/v1/me")
     assert response.status_code == 401
+
+
+def test_the_system_actor_has_no_api_tokens(db):
+    from django.core.management import CommandError, call_command
+
+    from zapros.accounts.system import SYSTEM_EMAIL, system_actor
+    from zapros.api.models import ApiToken
+
+    actor = system_actor()
+    with pytest.raises(CommandError):
+        call_command("create_api_token", SYSTEM_EMAIL, name="x")
+    _token, secret = ApiToken.issue(actor, "planted")
+    assert ApiToken.signing_in(secret) is None

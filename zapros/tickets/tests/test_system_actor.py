@@ -61,3 +61,4 @@ def test_the_system_sees_every_ticket_but_is_nobodys_client(cast):
     actor = system_actor()
     assert policies.access_ticket(actor, hidden.number).pk == hidden.pk
     assert not policies.is_client_of(actor, hidden)
+

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from zapros.accounts.models import User
+from zapros.accounts.system import SYSTEM_EMAIL
 from zapros.api.models import ApiToken
 
 
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         user = User.objects.filter(email__iexact=email.strip()).first()
         if user is None:
             raise CommandError(f"There is no user with the address {email}.")
+        if user.email == SYSTEM_EMAIL:
+            raise CommandError(f"{email} is what Zapros's background work acts as; it has no "
+                               "tokens.")
         if not user.is_active:
             raise CommandError(f"{email} is deactivated; its tokens would not work.")
         name = name.strip()
