@@ -768,9 +768,8 @@ def test_an_empty_queue_says_so_instead_of_an_empty_table(cast, logged_in):
     assert '<table class="list queue">' in browser.get(queue_url()).content.decode()
 
 
-def test_the_side_panels_show_the_client_and_the_request_escaped(cast, logged_in):
-    """The client's card and the request's are written in Python (side_panels.py): what
-    people typed is escaped there as a template escapes it."""
+def test_the_side_panels_show_the_client_and_the_request(cast, logged_in):
+    """The client's card and the request's (staff/_info.html), the actions below them."""
     client = Client.objects.get(user=cast.alice)
     client.company = "<b>Acme</b>"
     client.internal_comment = "Pays late <script>alert(1)</script>"
