@@ -213,6 +213,9 @@ class Message(models.Model):
     # A mail's HTML as the sanitiser left it (zapros.core.html), shown as "formatted"; None
     # for everything else (a client's words are never edited, so it stays true to the text).
     body_html = models.TextField(null=True, blank=True, editable=False)
+    # What the conversation shows, rendered once when the text is written or edited
+    # (zapros.tickets.rendering); None for messages written before there was one.
+    rendered = models.TextField(null=True, blank=True, editable=False)
     # Set by services.editing; the earlier texts are its MessageRevisions.
     edited_at = models.DateTimeField(null=True, blank=True)
 
