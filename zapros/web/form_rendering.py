@@ -43,7 +43,9 @@ def printed(value) -> str:
 def _string(value) -> str:
     """What ``{{ value|stringformat:'s' }}`` prints."""
     kind = type(value)
-    return escape(value if kind is str or kind is int else str(value))
+    if kind is int:
+        return str(value)
+    return escape(value if kind is str else str(value))
 
 
 def _attrs(attrs) -> str:

@@ -21,7 +21,7 @@ from zapros.core import clock
 from zapros.tickets import states
 from zapros.tickets.models import Ticket
 
-from ..html import Html
+from ..html import Html, escape
 from ..url_rendering import numbered_url
 
 
@@ -158,29 +158,33 @@ _SUBJECT = Html('<div class="muted subject">{subject}</div>')
 _HELD = Html('<div class="held">{lock} {text}</div>')
 _BADGE = Html(' <span class="badge {kind}">{label}</span>')
 _MUTED = Html('<span class="muted">{text}</span>')
+_NONE = SafeString("")
 
 
 def queue_rows_html(rows: list[QueueRow]) -> SafeString:
     """The rows of the queue's table, as one piece of HTML."""
     if not rows:
         return SafeString("")
-    client_title = _("Requests of this client")
+    client_title = escape(_("Requests of this client"))
     needs_reply = _BADGE(kind="needs-reply", label=_("Needs reply"))
     overdue = _BADGE(kind="overdue", label=_("Overdue"))
-    badges = {(False, False): "", (True, False): needs_reply, (False, True): overdue,
-              (True, True): needs_reply + overdue}
+    # The row's class and badges, by (needs reply, overdue): four pairs, escaped once a page.
+    marks = {(False, False): (_NONE, _NONE),
+             (True, False): (escape("needs-reply"), needs_reply),
+             (False, True): (escape(" overdue"), overdue),
+             (True, True): (escape("needs-reply overdue"), needs_reply + overdue)}
     nobody = _MUTED(text=_("Nobody"))
     lock = render_to_string("staff/_lock.html")   # a SafeString, as templates give
     held_by = _("Held by %(name)s")
     out = []
     for row in rows:
+        row_class, badges = marks[row.needs_reply, row.overdue]
         out.append(_QUEUE_ROW(
-            row_class=("needs-reply" if row.needs_reply else "")
-            + (" overdue" if row.overdue else ""),
+            row_class=row_class,
             href=row.href,
             number=row.number,
             heading=row.heading,
-            subject=_SUBJECT(subject=row.subject) if row.subject else "",
+            subject=_SUBJECT(subject=row.subject) if row.subject else _NONE,
             client_href=row.client_href,
             client_title=client_title,
             client_name=row.client_name,
@@ -188,10 +192,10 @@ def queue_rows_html(rows: list[QueueRow]) -> SafeString:
             department=row.department,
             status=row.status,
             status_label=row.status_label,
-            badges=badges[row.needs_reply, row.overdue],
+            badges=badges,
             days_in_work=row.days_in_work,
             assignee=row.assignee or nobody,
-            holder=_HELD(lock=lock, text=held_by % {"name": row.holder}) if row.holder else "",
+            holder=_HELD(lock=lock, text=held_by % {"name": row.holder}) if row.holder else _NONE,
             updated_iso=row.updated_iso,
             updated=row.updated,
         ))
@@ -221,19 +225,19 @@ def search_rows_html(rows: list[SearchRow]) -> SafeString:
     queue's rows are). The subject and the snippets come marked up (SafeString), their text
     escaped; as plain text they would be escaped here."""
     needs_reply = _BADGE(kind="needs-reply", label=_("Needs reply"))
-    internal = _("Internal comment")
+    internal = escape(_("Internal comment"))
     return SafeString("".join(_SEARCH_ROW(
         href=row.href,
         number=row.number,
         subject=row.subject,
         status=row.status,
         status_label=row.status_label,
-        needs_reply=needs_reply if row.needs_reply else "",
+        needs_reply=needs_reply if row.needs_reply else _NONE,
         client_name=row.client_name,
         department=row.department,
         updated_iso=row.updated_iso,
         updated=row.updated,
-        snippet=_SNIPPET(snippet=row.snippet) if row.snippet else "",
+        snippet=_SNIPPET(snippet=row.snippet) if row.snippet else _NONE,
         internal_snippet=_INTERNAL_SNIPPET(label=internal, snippet=row.internal_snippet)
-        if row.internal_snippet else "",
+        if row.internal_snippet else _NONE,
     ) for row in rows))

@@ -16,7 +16,7 @@ from zapros.tickets.models import Event, Message, Rating, Ticket
 from zapros.tickets.selectors import TimelineEntry
 from zapros.tickets.states import State
 
-from ..html import Html, join
+from ..html import Html, escape, join
 from ..url_rendering import numbered_url
 from .rows import Moments
 
@@ -110,11 +110,12 @@ def conversation_html(rows: list[Row]) -> SafeString:
         "from-client": _LABEL(extra="", text=_("Client")),
         "from-staff": _LABEL(extra="", text=_("Support")),
     }
-    earlier, edited_label = _("Show earlier versions"), _("edited")
+    # Escaped once here rather than for every message.
+    earlier, edited_label = escape(_("Show earlier versions")), escape(_("edited"))
     quoted_label, formatted_label, files_label = (
-        _("Quoted text"), _("Show formatted"), _("Attachments"))
-    ratings = {"good": _("The client rated this answer: good"),
-               "bad": _("The client rated this answer: bad")}
+        escape(_("Quoted text")), escape(_("Show formatted")), escape(_("Attachments")))
+    ratings = {"good": escape(_("The client rated this answer: good")),
+               "bad": escape(_("The client rated this answer: bad"))}
     out = []
     for row in rows:
         if row.message is None:

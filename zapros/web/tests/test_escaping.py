@@ -172,6 +172,8 @@ def _shown(page: str) -> str:
 ])
 def test_the_builders_escape_is_djangos_conditional_escape(value):
     assert html.escape(value) == conditional_escape(value)
+    assert isinstance(html.escape(value), SafeString)
+    assert html.Html("<p>{value}</p>")(value=value) == f"<p>{conditional_escape(value)}</p>"
 
 
 def test_a_place_takes_safe_markup_as_it_is_and_text_escaped():
