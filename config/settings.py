@@ -97,8 +97,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "zapros.web.staff.client_filter.context",
             ],
-            # {% url %} learns each URL name once (zapros/web/url_rendering.py).
-            "builtins": ["zapros.web.url_rendering"],
         },
     }
 ]

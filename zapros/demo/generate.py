@@ -35,7 +35,7 @@ from django.db.models import Max
 
 from zapros.accounts.models import Department, Role, User
 from zapros.clients.models import Client, Service
-from zapros.tickets import conversation, search
+from zapros.tickets import conversation, rendering, search
 from zapros.tickets.models import (
     Attachment,
     Event,
@@ -309,7 +309,7 @@ class Generator:
             message_ids.append(message_id)
             moment = t(at)
             rows.messages.append((message_id, ticket_id, author, kind, visibility, body,
-                                  "web", moment, ""))
+                                  "web", moment, "", rendering.render(body, channel="web")))
             if attach is not None:
                 path, name, content_type, size, digest = self.files[attach]
                 attachment_id = ids[Attachment] + len(message_ids) - 1
@@ -340,7 +340,7 @@ class Generator:
             "hold_reason")),
         "messages": ("tickets_message", (
             "id", "ticket_id", "author_id", "author_kind", "visibility", "body", "channel",
-            "created_at", "email_message_id")),
+            "created_at", "email_message_id", "rendered")),
         "attachments": ("tickets_attachment", (
             "id", "message_id", "ticket_id", "file", "storage_key", "original_name",
             "content_type", "size", "sha256", "created_at")),
@@ -557,7 +557,8 @@ def _b(value: bool) -> str:
 
 
 # One COPY text line per row, column by column as in Generator.TABLES; the texts the
-# generator writes contain no tab, and only message bodies contain new lines or backslashes.
+# generator writes contain no tab, and only message bodies (and their renderings) contain new
+# lines or backslashes.
 COPY_LINES = {
     "tickets": lambda r: (
         f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{r[6]}\t{_n(r[7])}\t{_n(r[8])}\t"
@@ -566,7 +567,7 @@ COPY_LINES = {
         f"{r[22]}\n"),
     "messages": lambda r: (
         f"{r[0]}\t{r[1]}\t{_n(r[2])}\t{r[3]}\t{r[4]}\t{_escape(r[5])}\t{r[6]}\t{_t(r[7])}\t"
-        f"{r[8]}\n"),
+        f"{r[8]}\t{_escape(r[9])}\n"),
     "attachments": lambda r: (
         f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{r[6]}\t{r[7]}\t{r[8]}\t"
         f"{_t(r[9])}\n"),

@@ -2,7 +2,7 @@
 
 Whatever arrives is read without crashing: unknown or wrong charsets, 8-bit bytes in headers,
 broken MIME. What the mail says is kept whole (quoted history included); how much of it is
-shown is the display's business (:func:`split_quoted`).
+shown is the display's business (``zapros.tickets.rendering.split_quoted``).
 """
 
 from __future__ import annotations
@@ -417,54 +417,3 @@ def html_to_text(markup: str) -> str:
     lines = [line.strip() for line in "".join(parser.chunks).splitlines()]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-# --- Quoted history ---------------------------------------------------------------------------
-
-QUOTE_STARTS = [
-    re.compile(r"^\s*On .{3,200} wrote:\s*$"),
-    re.compile(r"^\s*-{2,}\s*Original Message\s*-{2,}\s*$", re.IGNORECASE),
-    re.compile(r"^\s*-{2,}\s*Исходное сообщение\s*-{2,}\s*$", re.IGNORECASE),
-    re.compile(r"^.{0,200}писал\(а\):\s*$"),
-    re.compile(r"^.{0,200}пишет:\s*$"),
-    re.compile(r"^\s*From: .+$"),
-]
-
-
-def split_quoted(text: str) -> tuple[str, str]:
-    """``text`` cut into what was written now and the quoted history below it.
-
-    The history starts at an attribution line ("On … wrote:", "-----Original Message-----",
-    "… писал(а):") or at a run of "> " lines that goes on to the end (blank lines aside).
-    Nothing is lost: ``head + quoted`` is the whole text.
-    """
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        if index and any(pattern.match(line) for pattern in QUOTE_STARTS[:5]):
-            return _cut(lines, index)
-        if index and QUOTE_STARTS[5].match(line) and _outlook_block(lines, index):
-            return _cut(lines, index)
-    start = None
-    for index in range(len(lines) - 1, -1, -1):
-        stripped = lines[index].strip()
-        if stripped.startswith(">"):
-            start = index
-        elif stripped and start is not None:
-            break
-        elif stripped:
-            return text, ""
-    if start:
-        return _cut(lines, start)
-    return text, ""
-
-
-def _outlook_block(lines: list[str], index: int) -> bool:
-    following = [line.strip().lower() for line in lines[index + 1:index + 5]]
-    return any(line.startswith(("sent:", "date:", "to:", "subject:")) for line in following)
-
-
-def _cut(lines: list[str], index: int) -> tuple[str, str]:
-    head = "\n".join(lines[:index])
-    if not head.strip():
-        return "\n".join(lines), ""
-    return head + "\n", "\n".join(lines[index:])

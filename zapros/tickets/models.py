@@ -222,6 +222,9 @@ class Message(models.Model):
     # A mail's HTML as the sanitiser left it (zapros.core.html), shown as "formatted"; None
     # for everything else (a client's words are never edited, so it stays true to the text).
     body_html = models.TextField(null=True, blank=True, editable=False)
+    # What the conversation shows, rendered once when the text is written or edited
+    # (zapros.tickets.rendering); None for messages written before there was one.
+    rendered = models.TextField(null=True, blank=True, editable=False)
     # Set by services.editing; the earlier texts are its MessageRevisions.
     edited_at = models.DateTimeField(null=True, blank=True)
 
@@ -398,6 +401,12 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.kind}"
+
+    @property
+    def by_staff(self) -> bool:
+        """Whether a staff member acted (the history words it "Gary transferred…" rather than
+        "Alice wrote…"); the system and clients are not staff."""
+        return self.actor is not None and self.actor.is_staff_member
 
 
 class Follower(models.Model):

@@ -6,7 +6,7 @@ from zapros.accounts.models import User
 from zapros.core import clock
 from zapros.core.sql import rows
 
-from . import attachments, conversation, states
+from . import attachments, conversation, rendering, states
 from .models import Event, Message, Ticket, Topic
 
 
@@ -64,6 +64,7 @@ def new_message(
         ticket=ticket, author=author, author_kind=author_kind, visibility=visibility,
         body=body, channel=channel, created_at=at, email_message_id=email_message_id,
         body_html=html or None,
+        rendered=rendering.render(body, channel=channel, html=html),
     )
 
 

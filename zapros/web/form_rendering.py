@@ -8,12 +8,11 @@ exactly as Django's templates would (a test compares the two output for output),
 every other template to Django unchanged.
 """
 
-from html import escape as html_escape
-
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from .html import escape
 
 WIDGETS = "django/forms/widgets/"
 INPUT_TEMPLATES = {
@@ -35,20 +34,18 @@ class QuickRenderer(DjangoTemplates):
 
 
 def printed(value) -> str:
-    """What ``{{ value }}`` prints: localised, escaped unless already safe (also for HTML
-    written in Python elsewhere: staff/side_panels.py)."""
-    if type(value) is str:   # most values: conditional_escape's own result, without its layers
-        return html_escape(value)
-    return conditional_escape(localize(value))
+    """What ``{{ value }}`` prints: localised, escaped unless already safe."""
+    if type(value) is str:   # most values: nothing to localise
+        return escape(value)
+    return escape(localize(value))
 
 
 def _string(value) -> str:
     """What ``{{ value|stringformat:'s' }}`` prints."""
-    if type(value) is str:
-        return html_escape(value)
-    if type(value) is int:
+    kind = type(value)
+    if kind is int:
         return str(value)
-    return conditional_escape(str(value))
+    return escape(value if kind is str else str(value))
 
 
 def _attrs(attrs) -> str:

@@ -11,7 +11,7 @@ from django.db.models import Count
 
 from zapros.accounts.models import Department, User
 from zapros.clients.models import Client, Service
-from zapros.tickets import services, states
+from zapros.tickets import rendering, services, states
 from zapros.tickets.models import (
     Attachment,
     Event,
@@ -109,6 +109,8 @@ def test_every_generated_ticket_keeps_the_rules_of_the_state_machine():
             assert public[-1].from_staff
     assert Message.objects.filter(visibility=Message.Visibility.INTERNAL).exists()
     assert 4 <= Message.objects.count() / 200 <= 6
+    for body, channel, rendered in Message.objects.values_list("body", "channel", "rendered"):
+        assert rendered == rendering.render(body, channel=channel)   # as services write it
 
     created = Event.objects.filter(kind=Event.Kind.CREATED).values("ticket").annotate(n=Count("id"))
     assert len(created) == 200 and {row["n"] for row in created} == {1}

@@ -83,28 +83,6 @@ def test_garbage_never_crashes(raw):
     assert isinstance(mail.text, str)
 
 
-@pytest.mark.parametrize(("text", "head"), [
-    ("Fixed now.\n\nOn Mon, 3 Mar 2025, John <j@x> wrote:\n> old\n> older", "Fixed now.\n\n"),
-    ("Thanks\n-----Original Message-----\nFrom: a\nSent: b\n\nold", "Thanks\n"),
-    ("Спасибо\n\n3 марта 2025 г., Джон писал(а):\n> старое", "Спасибо\n\n"),
-    ("Top\n\n> quoted\n> lines\n", "Top\n\n"),
-    ("Thanks\n\nFrom: Support <s@x>\nSent: Monday\nTo: me\n\nold", "Thanks\n\n"),
-])
-def test_quoted_history_is_split_off_and_nothing_is_lost(text, head):
-    shown, quoted = parsing.split_quoted(text)
-    assert shown == head
-    assert shown + quoted == text
-
-
-@pytest.mark.parametrize("text", [
-    "No quote at all",
-    "> a quote first\nthen my answer below it",
-    "Line\n> quoted in the middle\nand more text",
-])
-def test_text_without_trailing_history_is_left_whole(text):
-    assert parsing.split_quoted(text) == (text, "")
-
-
 def test_declared_charsets_are_honoured():
     for charset in ("koi8-r", "windows-1251", "iso-8859-5", "utf-8"):
         mail = parsing.parse(plain("Привет, мир", charset=charset))

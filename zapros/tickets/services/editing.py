@@ -8,7 +8,7 @@ from zapros.core import clock
 from zapros.core.errors import NotFound
 from zapros.core.validation import clean_id
 
-from .. import policies, search, states, writes
+from .. import policies, rendering, search, states, writes
 from ..models import Event, Message, MessageRevision
 from ..states import Action
 from ..validation import clean_body
@@ -42,7 +42,8 @@ def edit_message(actor: User, number: int, message_id: int, *, body: str) -> Mes
         )
         message.body = body
         message.edited_at = now
-        message.save(update_fields=["body", "edited_at"])
+        message.rendered = rendering.render(body, channel=message.channel, html=message.body_html)
+        message.save(update_fields=["body", "edited_at", "rendered"])
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
         search.index_ticket(ticket.pk)

@@ -3,19 +3,16 @@
 A list page shows fifty requests; formatting each row's links, dates and labels inside the
 template costs more than the database does. Here it is done once per row in plain Python,
 with what does not change from row to row (the URL pattern, the date format, the labels)
-worked out once per page, and the rows are written as HTML here too (see ``_QUEUE_ROW``):
-the template prints them as one piece.
+worked out once per page, and the rows are written as HTML here too (see ``_QUEUE_ROW``,
+zapros.web.html): the template prints them as one piece.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
-from html import escape
 
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import dateformat
 from django.utils.formats import get_format
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -23,6 +20,9 @@ from django.utils.translation import gettext as _
 from zapros.core import clock
 from zapros.tickets import states
 from zapros.tickets.models import Ticket
+
+from ..html import Html, escape
+from ..url_rendering import numbered_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +139,9 @@ def queue_rows(request, tickets) -> list[QueueRow]:
 
 # The queue's rows are written here rather than in staff/queue.html: fifty rows of twenty
 # fields took Django's template engine 11-17 ms a page (a tenth of a millisecond a field,
-# looked up, localised and escaped one by one); written with str.format they take about one.
-# Every value is escaped (html.escape, as Django's escape filter does) before it is placed.
-_QUEUE_ROW = (
+# looked up, localised and escaped one by one); filled into markup compiled once they take
+# about one. Every value is escaped as the template escaped it (zapros.web.html).
+_QUEUE_ROW = Html(
     '<tr class="{row_class}">'
     '<td class="num"><a href="{href}">#{number}</a></td>'
     '<td><a href="{href}">{heading}</a>{subject}</td>'
@@ -154,6 +154,11 @@ _QUEUE_ROW = (
     '<td class="when"><time datetime="{updated_iso}">{updated}</time></td>'
     "</tr>\n"
 )
+_SUBJECT = Html('<div class="muted subject">{subject}</div>')
+_HELD = Html('<div class="held">{lock} {text}</div>')
+_BADGE = Html(' <span class="badge {kind}">{label}</span>')
+_MUTED = Html('<span class="muted">{text}</span>')
+_NONE = SafeString("")
 
 
 def queue_rows_html(rows: list[QueueRow]) -> SafeString:
@@ -161,37 +166,38 @@ def queue_rows_html(rows: list[QueueRow]) -> SafeString:
     if not rows:
         return SafeString("")
     client_title = escape(_("Requests of this client"))
-    # Translated outside the f-strings: xgettext does not look inside them.
-    needs_reply, overdue, nobody = _("Needs reply"), _("Overdue"), _("Nobody")
-    needs_reply = f' <span class="badge needs-reply">{escape(needs_reply)}</span>'
-    overdue = f' <span class="badge overdue">{escape(overdue)}</span>'
-    nobody = f'<span class="muted">{escape(nobody)}</span>'
-    lock = render_to_string("staff/_lock.html")
+    needs_reply = _BADGE(kind="needs-reply", label=_("Needs reply"))
+    overdue = _BADGE(kind="overdue", label=_("Overdue"))
+    # The row's class and badges, by (needs reply, overdue): four pairs, escaped once a page.
+    marks = {(False, False): (_NONE, _NONE),
+             (True, False): (escape("needs-reply"), needs_reply),
+             (False, True): (escape(" overdue"), overdue),
+             (True, True): (escape("needs-reply overdue"), needs_reply + overdue)}
+    nobody = _MUTED(text=_("Nobody"))
+    lock = render_to_string("staff/_lock.html")   # a SafeString, as templates give
     held_by = _("Held by %(name)s")
     out = []
     for row in rows:
-        out.append(_QUEUE_ROW.format(
-            row_class=("needs-reply" if row.needs_reply else "")
-            + (" overdue" if row.overdue else ""),
-            href=escape(row.href),
+        row_class, badges = marks[row.needs_reply, row.overdue]
+        out.append(_QUEUE_ROW(
+            row_class=row_class,
+            href=row.href,
             number=row.number,
-            heading=escape(row.heading),
-            subject=f'<div class="muted subject">{escape(row.subject)}</div>'
-            if row.subject else "",
-            client_href=escape(row.client_href),
+            heading=row.heading,
+            subject=_SUBJECT(subject=row.subject) if row.subject else _NONE,
+            client_href=row.client_href,
             client_title=client_title,
-            client_name=escape(row.client_name),
-            client_email=escape(row.client_email),
-            department=escape(row.department),
-            status=escape(row.status),
-            status_label=escape(row.status_label),
-            badges=(needs_reply if row.needs_reply else "") + (overdue if row.overdue else ""),
+            client_name=row.client_name,
+            client_email=row.client_email,
+            department=row.department,
+            status=row.status,
+            status_label=row.status_label,
+            badges=badges,
             days_in_work=row.days_in_work,
-            assignee=escape(row.assignee) if row.assignee else nobody,
-            holder=f'<div class="held">{lock} {escape(held_by % {"name": row.holder})}</div>'
-            if row.holder else "",
-            updated_iso=escape(row.updated_iso),
-            updated=escape(row.updated),
+            assignee=row.assignee or nobody,
+            holder=_HELD(lock=lock, text=held_by % {"name": row.holder}) if row.holder else _NONE,
+            updated_iso=row.updated_iso,
+            updated=row.updated,
         ))
     return SafeString("".join(out))
 
@@ -201,7 +207,7 @@ def search_rows(request, hits) -> list[SearchRow]:
     return [formatter.search_row(hit) for hit in hits]
 
 
-_SEARCH_ROW = (
+_SEARCH_ROW = Html(
     '<li><div class="hit-head">'
     '<a class="num" href="{href}">#{number}</a> <a href="{href}">{subject}</a> '
     '<span class="badge {status}">{status_label}</span>{needs_reply}</div>'
@@ -209,34 +215,29 @@ _SEARCH_ROW = (
     '<time datetime="{updated_iso}">{updated}</time></div>'
     "{snippet}{internal_snippet}</li>\n"
 )
+_SNIPPET = Html('<p class="snippet">{snippet}</p>')
+_INTERNAL_SNIPPET = Html('<p class="snippet internal"><span class="badge">{label}</span> '
+                         "{snippet}</p>")
 
 
 def search_rows_html(rows: list[SearchRow]) -> SafeString:
     """The search results' items, as one piece of HTML (written here for the reason the
-    queue's rows are). The subject and the snippets come marked up, their text escaped."""
-    needs_reply, internal = _("Needs reply"), _("Internal comment")
-    needs_reply = f' <span class="badge needs-reply">{escape(needs_reply)}</span>'
-    internal = f'<span class="badge">{escape(internal)}</span>'
-    return SafeString("".join(_SEARCH_ROW.format(
-        href=escape(row.href),
+    queue's rows are). The subject and the snippets come marked up (SafeString), their text
+    escaped; as plain text they would be escaped here."""
+    needs_reply = _BADGE(kind="needs-reply", label=_("Needs reply"))
+    internal = escape(_("Internal comment"))
+    return SafeString("".join(_SEARCH_ROW(
+        href=row.href,
         number=row.number,
-        subject=conditional_escape(row.subject),
-        status=escape(row.status),
-        status_label=escape(row.status_label),
-        needs_reply=needs_reply if row.needs_reply else "",
-        client_name=escape(row.client_name),
-        department=escape(row.department),
-        updated_iso=escape(row.updated_iso),
-        updated=escape(row.updated),
-        snippet=f'<p class="snippet">{conditional_escape(row.snippet)}</p>'
-        if row.snippet else "",
-        internal_snippet=f'<p class="snippet internal">{internal} '
-        f"{conditional_escape(row.internal_snippet)}</p>" if row.internal_snippet else "",
+        subject=row.subject,
+        status=row.status,
+        status_label=row.status_label,
+        needs_reply=needs_reply if row.needs_reply else _NONE,
+        client_name=row.client_name,
+        department=row.department,
+        updated_iso=row.updated_iso,
+        updated=row.updated,
+        snippet=_SNIPPET(snippet=row.snippet) if row.snippet else _NONE,
+        internal_snippet=_INTERNAL_SNIPPET(label=internal, snippet=row.internal_snippet)
+        if row.internal_snippet else _NONE,
     ) for row in rows))
-
-
-def numbered_url(name: str):
-    """``reverse(name, args=[number])`` for many numbers at the cost of one reverse()."""
-    marker = 918273645
-    head, tail = reverse(name, args=[marker]).split(str(marker))
-    return lambda number: f"{head}{number}{tail}"

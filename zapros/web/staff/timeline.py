@@ -6,17 +6,19 @@ from datetime import date, datetime
 
 from django.core.exceptions import FieldDoesNotExist
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from zapros.tickets import rendering
 from zapros.tickets.models import Event, Message, Rating, Ticket
 from zapros.tickets.selectors import TimelineEntry
 from zapros.tickets.states import State
 
-from ..templatetags.mail_display import formatted, quoted_parts
-from .rows import Moments, numbered_url
+from ..html import Html, escape, join
+from ..url_rendering import numbered_url
+from .rows import Moments
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +49,9 @@ class MessageView:
     edited_href: str     # the message's earlier versions, when it was edited
     at_iso: str
     at_text: str
-    body: str
-    quoted: str          # the quoted history of a mail, folded away
-    html: str            # the sanitised formatted version of a mail, or ""
+    body: str            # these three as rendered when the message was written
+    quoted: str          # (tickets.rendering): the quoted history of a mail, folded away,
+    html: str            # and the sanitised formatted version of a mail, or ""
     files: list[File]
     rating: str          # "good", "bad" or ""
     rating_comment: str
@@ -66,7 +68,7 @@ class Row:
 def timeline_rows(ticket: Ticket, entries: list[TimelineEntry]) -> list[Row]:
     moment = Moments()
     download = numbered_url("download")
-    history = numbered_url("staff:messages")(ticket.number)
+    history = reverse("staff:messages", args=[ticket.number])
     rows = []
     for entry in entries:
         if entry.message is not None:
@@ -79,69 +81,70 @@ def timeline_rows(ticket: Ticket, entries: list[TimelineEntry]) -> list[Row]:
 
 # The conversation is written here rather than in a template, as the queue's rows are (see
 # rows.py): thirty messages and their system lines took the template engine 7 ms. Every value
-# is escaped as the template would have escaped it (conditional_escape): text always, safe
-# HTML (a mail's sanitised formatted version) never twice.
-_MESSAGE = (
+# is escaped as the template would have escaped it (zapros.web.html): text always, safe HTML
+# (the message as rendered when it was written) never twice.
+_MESSAGE = Html(
     '<article id="message-{pk}" class="message {kind}"><header><span class="author">'
     "<strong>{author}</strong> {label}{channel}{edited}</span> "
     '<time datetime="{at_iso}">{at_text}</time></header>'
     '<div class="body">{body}{quoted}</div>{html}{files}{rating}</article>\n'
 )
-_LINE = '<p class="system-line">{text} · <time datetime="{at_iso}">{at_text}</time></p>\n'
+_LINE = Html('<p class="system-line">{text} · <time datetime="{at_iso}">{at_text}</time></p>\n')
+_LABEL = Html('<span class="label{extra}">{text}</span>')
+_CHANNEL = Html(' <span class="label">{channel}</span>')
+_EDITED = Html(' <a class="label edited" href="{href}" title="{title}">{text}</a>')
+_QUOTED = Html('<details class="quoted"><summary>{label}</summary>{text}</details>')
+_FORMATTED = Html('<details class="formatted"><summary>{label}</summary>'
+                  '<div class="html-body">{html}</div></details>')
+_FILES = Html('<ul class="files" aria-label="{label}">{items}</ul>')
+_FILE = Html('<li><a href="{href}">{name}</a> <span class="muted">{size}</span></li>')
+_RATING = Html('<p class="rating rated-{value}">{text}{comment}</p>')
+_RATING_COMMENT = Html(" — “{comment}”")
 
 
 def conversation_html(rows: list[Row]) -> SafeString:
     """The ticket page's conversation: messages, and events as system lines between them."""
-    esc = conditional_escape
-    # Translated outside the f-strings: xgettext does not look inside them.
-    internal, client, support = _("Internal comment"), _("Client"), _("Support")
-    earlier, edited_label = _("Show earlier versions"), _("edited")
-    quoted_label, formatted_label, files_label = (
-        _("Quoted text"), _("Show formatted"), _("Attachments"))
+    # Translated outside the markup: xgettext does not look inside f-strings or format calls.
     labels = {
-        "internal": f'<span class="label internal-label">{esc(internal)}</span>',
-        "from-client": f'<span class="label">{esc(client)}</span>',
-        "from-staff": f'<span class="label">{esc(support)}</span>',
+        "internal": _LABEL(extra=" internal-label", text=_("Internal comment")),
+        "from-client": _LABEL(extra="", text=_("Client")),
+        "from-staff": _LABEL(extra="", text=_("Support")),
     }
-    edited = (f'<a class="label edited" href="{{href}}" title="'
-              f'{esc(earlier)}">{esc(edited_label)}</a>')
-    quoted = (f'<details class="quoted"><summary>{esc(quoted_label)}</summary>'
-              "{text}</details>")
-    formatted = (f'<details class="formatted"><summary>{esc(formatted_label)}</summary>'
-                 '<div class="html-body">{html}</div></details>')
-    files = f'<ul class="files" aria-label="{esc(files_label)}">{{items}}</ul>'
-    ratings = {"good": esc(_("The client rated this answer: good")),
-               "bad": esc(_("The client rated this answer: bad"))}
+    # Escaped once here rather than for every message.
+    earlier, edited_label = escape(_("Show earlier versions")), escape(_("edited"))
+    quoted_label, formatted_label, files_label = (
+        escape(_("Quoted text")), escape(_("Show formatted")), escape(_("Attachments")))
+    ratings = {"good": escape(_("The client rated this answer: good")),
+               "bad": escape(_("The client rated this answer: bad"))}
     out = []
     for row in rows:
         if row.message is None:
             line = row.line
-            text = " · ".join(esc(part) for part in (line.text, line.change, line.by) if part)
-            out.append(_LINE.format(text=text, at_iso=esc(line.at_iso),
-                                    at_text=esc(line.at_text)))
+            text = join((part for part in (line.text, line.change, line.by) if part), " · ")
+            out.append(_LINE(text=text, at_iso=line.at_iso, at_text=line.at_text))
             continue
         m = row.message
         rating = ""
         if m.rating:
-            comment = f" — “{esc(m.rating_comment)}”" if m.rating_comment else ""
-            rating = (f'<p class="rating rated-{esc(m.rating)}">'
-                      f"{ratings.get(m.rating, ratings['bad'])}{comment}</p>")
-        out.append(_MESSAGE.format(
+            rating = _RATING(
+                value=m.rating, text=ratings.get(m.rating, ratings["bad"]),
+                comment=_RATING_COMMENT(comment=m.rating_comment) if m.rating_comment else "")
+        out.append(_MESSAGE(
             pk=m.pk,
-            kind=esc(m.kind),
-            author=esc(str(m.author)),
+            kind=m.kind,
+            author=m.author,
             label=labels[m.kind],
-            channel=f' <span class="label">{esc(m.channel)}</span>' if m.channel else "",
-            edited=" " + edited.format(href=esc(m.edited_href)) if m.edited_href else "",
-            at_iso=esc(m.at_iso),
-            at_text=esc(m.at_text),
-            body=esc(m.body),
-            quoted=quoted.format(text=esc(m.quoted)) if m.quoted else "",
-            html=formatted.format(html=esc(m.html)) if m.html else "",
-            files=files.format(items="".join(
-                f'<li><a href="{esc(f.href)}">{esc(f.name)}</a> '
-                f'<span class="muted">{esc(f.size)}</span></li>' for f in m.files
-            )) if m.files else "",
+            channel=_CHANNEL(channel=m.channel) if m.channel else "",
+            edited=_EDITED(href=m.edited_href, title=earlier, text=edited_label)
+            if m.edited_href else "",
+            at_iso=m.at_iso,
+            at_text=m.at_text,
+            body=m.body,
+            quoted=_QUOTED(label=quoted_label, text=m.quoted) if m.quoted else "",
+            html=_FORMATTED(label=formatted_label, html=m.html) if m.html else "",
+            files=_FILES(label=files_label, items=join(
+                _FILE(href=f.href, name=f.name, size=f.size) for f in m.files))
+            if m.files else "",
             rating=rating,
         ))
     return SafeString("".join(out))
@@ -154,7 +157,7 @@ def message_view(message: Message, moment: Moments, download, history: str) -> M
         kind = "from-client"
     else:
         kind = "from-staff"
-    body, quoted = quoted_parts(message)
+    body, quoted, html = rendering.message_parts(message)
     rating = getattr(message, "rating", None)
     at_iso, at_text = moment(message.created_at)
     return MessageView(
@@ -167,7 +170,7 @@ def message_view(message: Message, moment: Moments, download, history: str) -> M
         at_text=at_text,
         body=body,
         quoted=quoted,
-        html=formatted(message),
+        html=html,
         files=[File(href=download(attachment.pk), name=attachment.original_name,
                     size=filesizeformat(attachment.size))
                for attachment in message.files],
@@ -179,7 +182,7 @@ def message_view(message: Message, moment: Moments, download, history: str) -> M
 def describe(event: Event, at_iso: str = "", at_text: str = "") -> SystemLine:
     data = event.data or {}
     name = event.actor.display_name if event.actor else _("Zapros")
-    actor_is_staff = bool(event.actor and event.actor.is_staff_member)
+    actor_is_staff = event.by_staff
     text, by = _text(event.kind, data, name, actor_is_staff)
     return SystemLine(at=event.created_at, text=text, change=_change(data), by=by,
                       at_iso=at_iso, at_text=at_text)

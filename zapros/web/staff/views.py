@@ -25,7 +25,7 @@ from zapros.tickets.models import Topic
 from zapros.tickets.states import Action, StaffStatus
 from zapros.web.http import add_domain_error
 
-from . import client_filter, forms, side_panels
+from . import client_filter, forms
 from .rows import queue_rows, queue_rows_html, search_rows, search_rows_html
 from .timeline import conversation_html, timeline_rows
 
@@ -183,18 +183,13 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
         "ticket": ticket,
         "conversation_html": conversation_html(
             timeline_rows(ticket, selectors.ticket_timeline(user, ticket))),
-        "info_html": side_panels.info_html(
-            request, ticket, client_services=client_services,
-            shares=selectors.shares(user, ticket),
-            client_filter=client_filter.current(request)),
-        "actions_html": side_panels.actions_html(
-            request, ticket, can,
-            freeze_form=forms.FreezeForm(),
-            reassign_form=forms.ReassignForm(staff=staff) if Action.REASSIGN in offered else None,
-            transfer_form=(transfer_form(user, staff=staff) if Action.TRANSFER in offered
-                           else None),
-            merge_form=forms.MergeForm() if Action.MERGE in offered else None,
-        ),
+        "client": ticket.client,
+        "client_services": client_services,
+        "shares": selectors.shares(user, ticket),
+        "freeze_form": forms.FreezeForm() if Action.FREEZE in offered else None,
+        "reassign_form": forms.ReassignForm(staff=staff) if Action.REASSIGN in offered else None,
+        "transfer_form": transfer_form(user, staff=staff) if Action.TRANSFER in offered else None,
+        "merge_form": forms.MergeForm() if Action.MERGE in offered else None,
         "can": can,
         "held_by_me": policies.holds(user, ticket),
         "held_by_other": policies.held_by_other(user, ticket),

@@ -2,6 +2,8 @@
 import, shown below the text to staff and to the client who wrote it, and never carrying a
 script, an event handler, a style, a javascript: link or an image from elsewhere."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -99,12 +101,34 @@ def test_a_reply_by_mail_keeps_its_formatted_version(cast, gateway):
 
 
 def test_page_sanitises_what_the_database_holds(cast, gateway):
-    """Even a row written past the importer shows only what the sanitiser lets through."""
+    """Even a row written past the importer (and from before messages were rendered when
+    written) shows only what the sanitiser lets through."""
     assert ingest.receive(gateway, html_mail(cast.alice.email)) == "ticket"
     message = Message.objects.get(author=cast.alice)
-    Message.objects.filter(pk=message.pk).update(body_html=HOSTILE)
+    Message.objects.filter(pk=message.pk).update(body_html=HOSTILE, rendered=None)
     page = _page(_client_for(cast.john), "staff:ticket", message.ticket)
     formatted = page.split('<details class="formatted">', 1)[1].split("</details>", 1)[0]
     assert "<b>down</b>" in formatted
     for bad in BAD:
         assert bad not in formatted, bad
+
+
+@pytest.mark.parametrize("role, view", [("john", "staff:ticket"), ("alice", "portal:ticket")])
+def test_messages_from_before_rendering_on_write_look_the_same(cast, gateway, role, view):
+    assert ingest.receive(gateway, html_mail(cast.alice.email)) == "ticket"
+    ticket = Ticket.objects.get()
+    reply = plain("Still down <now>\n\nOn Monday John wrote:\n> Restarted",
+                  sender=cast.alice.email, subject=f"Re: [#{ticket.number}] Down")
+    assert ingest.receive(gateway, reply) == "reply"
+    client = _client_for(getattr(cast, role))
+    rendered_on_write = _without_tokens(_page(client, view, ticket))
+    assert Message.objects.filter(ticket=ticket, rendered=None).count() == 0
+    Message.objects.filter(ticket=ticket).update(rendered=None)
+    assert _without_tokens(_page(client, view, ticket)) == rendered_on_write
+    assert '<details class="quoted">' in rendered_on_write
+    assert '<details class="formatted">' in rendered_on_write
+
+
+def _without_tokens(page: str) -> str:
+    """The page without its CSRF tokens, which are masked afresh on every response."""
+    return re.sub(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+', r"\1", page)
