@@ -29,6 +29,7 @@ def main() -> None:
     os.environ.setdefault("MEDIA_ROOT", str(workdir / "media"))
     os.environ.setdefault("SECRET_KEY", "benchmark-only")
     os.environ.setdefault("HUEY_IMMEDIATE", "1")
+    os.environ.setdefault("ZAPROS_MAIL_ALLOWED_NETWORKS", "127.0.0.1")   # the bench's Dovecot
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     from cryptography.fernet import Fernet
 

@@ -205,8 +205,16 @@ ZAPROS_QUEUE_PAGE_SIZE = int(env("ZAPROS_QUEUE_PAGE_SIZE", "50"))
 ZAPROS_TICKET_NUMBER_START = int(env("ZAPROS_TICKET_NUMBER_START", "1001"))
 # Answered or resolved tickets untouched this many days are archived (0 turns it off).
 ZAPROS_AUTO_ARCHIVE_DAYS = int(env("ZAPROS_AUTO_ARCHIVE_DAYS", "30"))
+# Failed sign-ins allowed per account and client address, and per client address over all
+# accounts, in one window (see zapros.web.auth).
 ZAPROS_LOGIN_ATTEMPTS = int(env("ZAPROS_LOGIN_ATTEMPTS", "10"))
+ZAPROS_LOGIN_ADDRESS_ATTEMPTS = int(env("ZAPROS_LOGIN_ADDRESS_ATTEMPTS", "100"))
 ZAPROS_LOGIN_WINDOW_SECONDS = int(env("ZAPROS_LOGIN_WINDOW_SECONDS", "900"))
+# Requests a client may open per window, and requests one client address may open (whoever
+# signs in from it); staff opening requests for clients are not counted. 0: no limit.
+ZAPROS_OPEN_LIMIT = int(env("ZAPROS_OPEN_LIMIT", "20"))
+ZAPROS_OPEN_ADDRESS_LIMIT = int(env("ZAPROS_OPEN_ADDRESS_LIMIT", "60"))
+ZAPROS_OPEN_WINDOW_SECONDS = int(env("ZAPROS_OPEN_WINDOW_SECONDS", "600"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Whois and DNS look-ups from the staff ticket page. The whois root server names the registry,
@@ -271,6 +279,10 @@ ZAPROS_MAIL_FLOOD_WINDOW = int(env("ZAPROS_MAIL_FLOOD_WINDOW", "10"))
 ZAPROS_MAIL_MAX_BYTES = int(env("ZAPROS_MAIL_MAX_BYTES", str(25 * 1024 * 1024)))
 ZAPROS_MAIL_TIMEOUT = int(env("ZAPROS_MAIL_TIMEOUT", "30"))
 ZAPROS_MAIL_TEST_TIMEOUT = int(env("ZAPROS_MAIL_TEST_TIMEOUT", "5"))
+# Mail gateways may not reach loopback, private, link-local or unspecified addresses (the
+# server's own services, the cloud's metadata): but these networks, for a mail server on the
+# local network ("10.0.0.0/8", "127.0.0.1").
+ZAPROS_MAIL_ALLOWED_NETWORKS = env_list("ZAPROS_MAIL_ALLOWED_NETWORKS")
 ZAPROS_MAIL_BATCH = int(env("ZAPROS_MAIL_BATCH", "500"))
 # One IMAP fetch brings at most this many mails, and this many bytes unless one mail is larger.
 ZAPROS_MAIL_FETCH_MAILS = int(env("ZAPROS_MAIL_FETCH_MAILS", "50"))
@@ -285,6 +297,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The reverse proxies (addresses or networks) whose X-Forwarded-For names the client; the
+# client is the rightmost address there that is not one of them. Empty: the peer is the client.
+ZAPROS_TRUSTED_PROXIES = env_list("ZAPROS_TRUSTED_PROXIES")
 if env_bool("BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")

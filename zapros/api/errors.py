@@ -14,9 +14,12 @@ from zapros.core.errors import DomainError
 
 def install(api: NinjaAPI) -> None:
     def domain_error(request, error: DomainError):
-        return api.create_response(
+        response = api.create_response(
             request, {"detail": str(error.message), "field": error.field}, status=error.status
         )
+        if getattr(error, "retry_after", None):
+            response["Retry-After"] = str(error.retry_after)
+        return response
 
     def http_error(request, error: HttpError):
         if error.status_code == 400 and isinstance(error.__cause__, ValueError):

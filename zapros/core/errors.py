@@ -57,3 +57,8 @@ class RateLimited(DomainError):
 
     status = 429
     default_message = _("Too many requests. Wait a little and try again.")
+
+    def __init__(self, message=None, *, field: str | None = None,
+                 retry_after: int | None = None):
+        super().__init__(message, field=field)
+        self.retry_after = retry_after   # seconds, when known (the API's Retry-After)

@@ -6,6 +6,12 @@ step that the poller takes only after the imports committed. IMAP answers a batc
 trip (``UID FETCH`` and ``UID STORE`` of a UID set); POP3 has no such command and goes one by
 one. Every failure comes out as
 :class:`MailboxError` carrying the server's own words.
+
+A gateway reaches only the internet: the host's name is resolved here, every address it gives
+is checked (:func:`resolve`), and the connection goes to a checked address, never to whatever
+a second look-up answers (DNS rebinding). Loopback, private, link-local and unspecified
+addresses, in any spelling, are refused unless ``ZAPROS_MAIL_ALLOWED_NETWORKS`` lists them.
+TLS still verifies the certificate against the host's name.
 """
 
 import contextlib
@@ -15,6 +21,10 @@ import re
 import socket
 import ssl
 from dataclasses import dataclass
+
+from django.conf import settings
+
+from zapros.core import addresses
 
 
 class MailboxError(Exception):
@@ -34,6 +44,87 @@ def _words(error: BaseException) -> str:
 
 
 ERRORS = (imaplib.IMAP4.error, poplib.error_proto, OSError, EOFError, ssl.SSLError)
+
+
+class ForbiddenAddress(MailboxError):
+    """The host is, or resolves to, an address inside the server's own network."""
+
+
+def resolve(host: str, port: int) -> list[tuple]:
+    """The addresses to connect to for ``host`` (``getaddrinfo`` entries). Raises
+    ForbiddenAddress when any of them is internal and not allowed by
+    ``ZAPROS_MAIL_ALLOWED_NETWORKS`` (one such address among public ones is all a rebinding
+    name needs), MailboxError when the name does not resolve."""
+    name = (host or "").strip()
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    if not name:
+        raise MailboxError("no host")
+    try:
+        found = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise MailboxError(f"the host name was not found ({host})") from error
+    allowed = settings.ZAPROS_MAIL_ALLOWED_NETWORKS
+    for *_kind, sockaddr in found:
+        address = addresses.parse(sockaddr[0])
+        if address is None or (addresses.is_internal(address)
+                               and not addresses.within(address, allowed)):
+            raise ForbiddenAddress(f"{host} is an address of the internal network")
+    return found
+
+
+def _connect(found: list[tuple], timeout: float) -> socket.socket:
+    """A connection to the first of the checked addresses ``found`` that answers."""
+    last = None
+    for family, kind, proto, _name, sockaddr in found:
+        sock = socket.socket(family, kind, proto)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(sockaddr)
+        except OSError as error:
+            sock.close()
+            last = error
+        else:
+            return sock
+    raise last or OSError("no address to connect to")
+
+
+class _Imap(imaplib.IMAP4):
+    def __init__(self, host, port, *, found, timeout):
+        self.found = found
+        super().__init__(host, port, timeout=timeout)
+
+    def _create_socket(self, timeout):
+        return _connect(self.found, timeout)
+
+
+class _ImapSsl(imaplib.IMAP4_SSL):
+    def __init__(self, host, port, *, found, ssl_context, timeout):
+        self.found = found
+        super().__init__(host, port, ssl_context=ssl_context, timeout=timeout)
+
+    def _create_socket(self, timeout):
+        return self.ssl_context.wrap_socket(_connect(self.found, timeout),
+                                            server_hostname=self.host)
+
+
+class _Pop3(poplib.POP3):
+    def __init__(self, host, port, *, found, timeout):
+        self.found = found
+        super().__init__(host, port, timeout=timeout)
+
+    def _create_socket(self, timeout):
+        return _connect(self.found, timeout)
+
+
+class _Pop3Ssl(poplib.POP3_SSL):
+    def __init__(self, host, port, *, found, context, timeout):
+        self.found = found
+        super().__init__(host, port, timeout=timeout, context=context)
+
+    def _create_socket(self, timeout):
+        return self.context.wrap_socket(_connect(self.found, timeout),
+                                        server_hostname=self.host)
 
 
 @dataclass(frozen=True)
@@ -69,11 +160,12 @@ class ImapBox:
     def open(self) -> None:
         a = self.account
         context = ssl.create_default_context()
+        found = resolve(a.host, a.port)
         if a.security == "ssl":
-            self.conn = imaplib.IMAP4_SSL(a.host, a.port, ssl_context=context,
-                                          timeout=self.timeout)
+            self.conn = _ImapSsl(a.host, a.port, found=found, ssl_context=context,
+                                 timeout=self.timeout)
         else:
-            self.conn = imaplib.IMAP4(a.host, a.port, timeout=self.timeout)
+            self.conn = _Imap(a.host, a.port, found=found, timeout=self.timeout)
             if a.security == "starttls":
                 self.conn.starttls(ssl_context=context)
         _no_delay(self.conn.sock)
@@ -184,10 +276,12 @@ class Pop3Box:
     def open(self) -> None:
         a = self.account
         context = ssl.create_default_context()
+        found = resolve(a.host, a.port)
         if a.security == "ssl":
-            self.conn = poplib.POP3_SSL(a.host, a.port, timeout=self.timeout, context=context)
+            self.conn = _Pop3Ssl(a.host, a.port, found=found, context=context,
+                                 timeout=self.timeout)
         else:
-            self.conn = poplib.POP3(a.host, a.port, timeout=self.timeout)
+            self.conn = _Pop3(a.host, a.port, found=found, timeout=self.timeout)
             if a.security == "starttls":
                 self.conn.stls(context=context)
         _no_delay(self.conn.sock)

@@ -1,5 +1,8 @@
 """Managing mail gateways (who may is ``zapros.mail.policies``: administrators). Passwords
-are stored encrypted."""
+are stored encrypted. A gateway's host must be on the internet, not inside the server's own
+network (``zapros.mail.fetching.resolve``), when it is saved and again at every connection."""
+
+import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +15,8 @@ from zapros.core.errors import ValidationFailed
 
 from . import fetching, policies, polling, secrets, tasks
 from .models import InboundMail, MailGateway
+
+logger = logging.getLogger(__name__)
 
 FIELDS = ("name", "protocol", "host", "port", "security", "login", "folder", "address",
           "department", "poll_interval", "enabled", "pop3_mode")
@@ -52,6 +57,15 @@ def save_gateway(actor: User, gateway_id: int | None = None, *, password: str = 
         raise ValidationFailed(_("Enter a port between 1 and 65535."), field="port")
     if not 1 <= gateway.poll_interval <= 1440:
         raise ValidationFailed(_("Poll every 1 to 1440 minutes."), field="poll_interval")
+    try:
+        fetching.resolve(gateway.host, gateway.port)
+    except fetching.ForbiddenAddress:
+        raise ValidationFailed(
+            _("Enter the address of a mail server on the internet: addresses of this server "
+              "and of its local network are not allowed."), field="host",
+        ) from None
+    except fetching.MailboxError:
+        pass   # not found now: perhaps not yet; every connection checks again
     with transaction.atomic():
         gateway.save()
     return gateway
@@ -59,14 +73,18 @@ def save_gateway(actor: User, gateway_id: int | None = None, *, password: str = 
 
 def test_connection(actor: User, gateway_id) -> str:
     """Log in to the gateway's mailbox with a short timeout. Returns what the mailbox holds;
-    raises ValidationFailed with the server's own words when it refuses."""
+    raises ValidationFailed when it cannot, with one message whatever went wrong: the answer
+    must not tell a closed port from an open one, or an address that is refused from one
+    that is not (the server's words go to the log)."""
     gateway = policies.access_gateway(actor, gateway_id)
     try:
         count = fetching.check(polling.account(gateway),
                                timeout=settings.ZAPROS_MAIL_TEST_TIMEOUT)
     except fetching.MailboxError as error:
+        logger.warning("Testing mail gateway %s failed: %s", gateway.pk, error)
         raise ValidationFailed(
-            _("The connection failed: %(error)s") % {"error": error}, field="connection"
+            _("The connection failed. Check the host, port, security, login and password."),
+            field="connection",
         ) from None
     return _("The connection works: %(count)d messages in the mailbox.") % {"count": count}
 

@@ -7,12 +7,21 @@ invisible tickets raise the same :class:`NotFound`, so ticket numbers cannot be 
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zapros.accounts import roles
 from zapros.accounts.models import STAFF_ROLES, Department, User
-from zapros.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from zapros.core import throttle
+from zapros.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+)
 from zapros.core.validation import clean_id
 
 from . import states
@@ -257,6 +266,34 @@ def opening_for(user: User, client_id) -> Opening:
     if roles.is_staff_viewer(user):
         return Opening(clean_id(client_id), tuple(TicketType), False)
     raise Forbidden()
+
+
+def count_opening(user: User, address: str = "") -> None:
+    """A client opens at most ``ZAPROS_OPEN_LIMIT`` requests in ``ZAPROS_OPEN_WINDOW_SECONDS``,
+    and one client address (``address``, as the interface saw it) at most
+    ``ZAPROS_OPEN_ADDRESS_LIMIT``, whichever clients sign in from it: a flood from a few
+    accounts or from many made at one place stops there. Counts this opening; raises
+    RateLimited with the seconds until the window closes when it is one too many.
+
+    Staff opening requests for clients are not counted (it is their work, and a call centre
+    files many at once), nor is mail: it has its own flood limit, which holds mail for review
+    instead of refusing it (``ZAPROS_MAIL_FLOOD_LIMIT``). The counters live in the cache, so
+    this asks nothing of the database."""
+    if not roles.is_client(user):
+        return
+    window = settings.ZAPROS_OPEN_WINDOW_SECONDS
+    per_client = throttle.Limit(settings.ZAPROS_OPEN_LIMIT, window)
+    per_address = throttle.Limit(settings.ZAPROS_OPEN_ADDRESS_LIMIT, window)
+    wait = throttle.take(throttle.key("open:client", user.pk), per_client)
+    if wait is None and address:
+        wait = throttle.take(throttle.key("open:address", address), per_address)
+    if wait is not None:
+        raise RateLimited(
+            _("You have opened many requests in a short time. You can open the next one in "
+              "%(minutes)s min; to add to a request already open, reply in it.")
+            % {"minutes": -(-wait // 60)},
+            retry_after=wait,
+        )
 
 
 def ensure_may_choose_priority(user: User, department: Department, priority) -> None:

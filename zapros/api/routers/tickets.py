@@ -12,6 +12,7 @@ from ninja import File, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
 from zapros.accounts import roles
+from zapros.core.addresses import client_address
 from zapros.tickets import policies, selectors, services
 from zapros.tickets.files import attachment_response
 from zapros.tickets.models import Message
@@ -59,10 +60,12 @@ def list_tickets(request, filters: Query[schemas.TicketFilters]):
     return {"items": [present.ticket_item(user, t) for t in rows], "next": next_cursor}
 
 
-@router.post("/tickets", response={201: schemas.TicketOut, **ERRORS, 422: ErrorOut},
+@router.post("/tickets",
+             response={201: schemas.TicketOut, **ERRORS, 422: ErrorOut, 429: ErrorOut},
              summary="Open a request")
 def create_ticket(request, payload: schemas.TicketIn):
-    """A client opens a request for themselves; staff open one for a `client`."""
+    """A client opens a request for themselves; staff open one for a `client`. A client who
+    opens too many in a short time gets 429 with `Retry-After` (seconds)."""
     user = request.auth
     ticket = services.open_ticket(
         user,
@@ -75,6 +78,7 @@ def create_ticket(request, payload: schemas.TicketIn):
         priority=payload.priority,
         topic_id=payload.topic,
         channel=API,
+        address=client_address(request),
     )
     return Status(201, present.ticket_detail(user, policies.access_ticket(user, ticket.number)))
 

@@ -58,6 +58,7 @@ def open_ticket(
     client_id: int | None = None,
     priority: int = Priority.NORMAL,
     channel: str = Message.Channel.WEB,
+    address: str = "",
 ) -> Ticket:
     """Open a ticket with its first message.
 
@@ -70,6 +71,10 @@ def open_ticket(
     :func:`staff_title`. Writes the ticket, its first public
     message, its attachments and a ``created`` event in one transaction; refused input raises
     ValidationFailed (naming the field) and leaves nothing behind.
+
+    A client's openings are counted per client and per client ``address`` (the interface's
+    :func:`zapros.core.addresses.client_address`) once the input is accepted; one too many
+    raises RateLimited and writes nothing (:func:`policies.count_opening`).
     """
     opening = policies.opening_for(actor, client_id)
     subject = clean_subject(subject)
@@ -103,6 +108,7 @@ def open_ticket(
         if service is None:
             raise ValidationFailed(_("Choose one of your services."), field="service")
     uploads = attachments.prepare_uploads(files)
+    policies.count_opening(actor, address)
 
     now = clock.now()
     ticket = Ticket(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zapros.accounts import roles
+from zapros.core.addresses import client_address
 from zapros.core.errors import DomainError, NotFound
 from zapros.tickets import policies, search, selectors, services, states
 from zapros.tickets.states import Action
@@ -113,6 +114,7 @@ def new(request):
                 service_id=data.get("service"),
                 topic_id=data.get("topic"),
                 files=data["attachments"],
+                address=client_address(request),
             )
         except DomainError as error:
             add_domain_error(request, error, form)
