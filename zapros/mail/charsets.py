@@ -63,9 +63,11 @@ CODE_PAGES = {
 EVERY_PAGE = (*CYRILLIC, *WESTERN, *CENTRAL, "gb18030", "big5hkscs", "cp932", "euc_jp", "cp949")
 
 # Code pages seldom met in mail nowadays: a reading in them must be clearly better.
-RARE_PAGES = {"koi8_u": 0.05, "mac_cyrillic": 0.15, "iso8859_5": 0.15, "cp866": 0.15,
+RARE_PAGES = {"koi8_u": 0.05, "mac_cyrillic": 0.3, "iso8859_5": 0.15, "cp866": 0.15,
               "iso8859_2": 0.05}
-# A reading is believed from this score on (points per 8-bit character, see _score).
+# A reading is believed from this score on (points per 8-bit character, see _score): a
+# served language's from 0, another's only from a clearly better score.
+PLAUSIBLE_SERVED = 0.0
 PLAUSIBLE = 0.2
 # Texts longer than this are scored on their beginning.
 SAMPLE = 4000
@@ -96,7 +98,7 @@ def declared_codecs(charset) -> tuple[str, ...]:
     label = str(charset or "").strip().strip("\"'").lower().partition("*")[0]
     label = ALIASES.get(label, label)
     try:
-        name = codecs.lookup(label).name if label != "iso2022_jp_cp932" else label
+        name = codecs.lookup(label).name
     except LookupError:
         return ()
     if name in UNDECLARED:
@@ -132,7 +134,7 @@ def _guess(content: bytes, languages) -> tuple[str, float]:
         score = _score(text[:SAMPLE], codec) - RARE_PAGES.get(codec, 0.0)
         readings.append((score, -order, codec in served, text))
     best_served = max((r for r in readings if r[2]), default=None)
-    if best_served is not None and best_served[0] >= PLAUSIBLE:
+    if best_served is not None and best_served[0] >= PLAUSIBLE_SERVED:
         return best_served[3], best_served[0]
     best = max(readings, default=None)
     if best is not None and best[0] >= PLAUSIBLE:
@@ -161,21 +163,23 @@ RUSSIAN = dict(zip("оеаинтсрвлкмдпуяыьгзбчйхжшюцщэ
 # log10 of the share, so that common letters weigh about 1 and rare ones about -1.
 LETTER_POINTS = {letter: math.log10(share) - 1 for letter, share in RUSSIAN.items()}
 LETTER_POINTS.update(dict.fromkeys("іїєґў", -0.3))  # Ukrainian and Belarusian
-OTHER_CYRILLIC = -0.7
+OTHER_CYRILLIC = -1.5  # Serbian and Macedonian letters, which wrong code pages yield
 LATIN_LETTER = 0.3
 # Punctuation of running text that the code pages carry.
-PUNCTUATION = set("«»–—…№“”„‘’‚•·€°±×\xa0§©®™")
+PUNCTUATION = set("«»–—…№“”„‘’•·€°±×\xa0§©®™¡¿£¥¢¹²³¼½¾µ")
 BAD_CASE = -1.5
 WORD_RE = re.compile(r"[^\W\d_]+")
 CONSONANTS_RE = re.compile("[бвгджзйклмнпрстфхцчшщьъ]+")
 VOWELS_RE = re.compile("[аеёиоуыэюяіїє]+")
 SYMBOL_RE = re.compile(r"[^\x00-\x7f]")
 
-try:  # the most frequent Chinese characters, as charset-normalizer ranks them
+try:  # the most frequent Chinese characters and Korean syllables, as charset-normalizer has them
     from charset_normalizer.constant import FREQUENCIES
     COMMON_HANZI = frozenset(FREQUENCIES.get("Chinese", ()))
+    COMMON_HANGUL = frozenset(FREQUENCIES.get("Korean", ()))
 except ImportError:  # pragma: no cover - a version without the table
-    COMMON_HANZI = frozenset()
+    COMMON_HANZI = COMMON_HANGUL = frozenset()
+IDEOGRAPH_SPACE_RE = re.compile(r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])")
 
 
 def _score(text: str, codec: str) -> float:
@@ -199,8 +203,14 @@ def _alphabetic(text: str, *, cyrillic: bool) -> float:
         if char.isalpha():
             continue
         count += 1
-        glued = 0 < at < len(text) - 1 and text[at - 1].isalpha() and text[at + 1].isalpha()
-        total += BAD_CASE if glued and char not in "’'" else _symbol(char)
+        before = text[at - 1] if at else " "
+        after = text[at + 1] if at + 1 < len(text) else " "
+        if before.isalpha() and after.isalpha() and char not in "’'":
+            total += BAD_CASE  # a symbol inside a word is a letter of another code page
+        elif _stray(before) or _stray(after):
+            total -= 0.5  # symbols come one at a time in running text
+        else:
+            total += _symbol(char)
     return total / count if count else 0.0
 
 
@@ -215,10 +225,11 @@ def _word(word: str, high: list[str], cyrillic: bool) -> float:
     if not (word.islower() or upper or (word[0].isupper() and word[1:].islower())):
         return BAD_CASE * len(high)
     if not cyrillic:
-        # Accented letters come one or two to a word; a word of nothing else is mojibake.
-        if len(word) >= 4 and len(high) * 3 > len(word) * 2:
+        # Accented letters come one or two to a word; a word of nothing else is mojibake,
+        # and so, mostly, are accented capitals inside a word.
+        if len(high) == len(word) > 1 or (len(word) >= 4 and len(high) * 3 > len(word) * 2):
             return -1.0 * len(high)
-        return LATIN_LETTER * len(high)
+        return (-0.3 if upper else LATIN_LETTER) * len(high)
     lower = word.lower()
     points = sum(LETTER_POINTS.get(c, OTHER_CYRILLIC) for c in lower)
     if upper and len(word) > 1:
@@ -232,6 +243,10 @@ def _word(word: str, high: list[str], cyrillic: bool) -> float:
     if lower[0] in "ьъы":
         points += BAD_CASE
     return points
+
+
+def _stray(char: str) -> bool:
+    return char > "\x7f" and not char.isalpha() and not char.isspace()
 
 
 def _symbol(char: str) -> float:
@@ -255,13 +270,17 @@ def _ideographic(text: str, codec: str) -> float:
     for char in SYMBOL_RE.findall(text):
         count += 1
         total += _ideograph(char, codec)
+    # Chinese and Japanese put no spaces between words; Korean read as them would.
+    total -= 0.5 * len(IDEOGRAPH_SPACE_RE.findall(text))
     return total / count if count else 0.0
 
 
 def _ideograph(char: str, codec: str) -> float:
     kana = "\u3040" <= char <= "\u30ff"
     if "\uac00" <= char <= "\ud7a3":  # Hangul syllables
-        return 1.0 if codec == "cp949" and _row(char, "euc_kr") <= 0xC8 else 0.1
+        if codec != "cp949" or _row(char, "euc_kr") > 0xC8:
+            return 0.1
+        return 0.8 + 0.4 * (char in COMMON_HANGUL)
     if "\u4e00" <= char <= "\u9fff":
         if codec == "gb18030":
             lead = _row(char, "gb2312")

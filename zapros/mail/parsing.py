@@ -9,8 +9,6 @@ Text is decoded by :mod:`zapros.mail.charsets`, favouring the languages passed t
 
 from __future__ import annotations
 
-import base64
-import binascii
 import email
 import email.message
 import functools
@@ -26,6 +24,7 @@ from html.parser import HTMLParser
 from zapros.core.html import sanitise
 
 from .charsets import DEFAULT_LANGUAGES, decode_bytes
+from .headers import decode_header, recover_headers, unescape
 
 AUTO_REPLY = "auto_reply"
 BOUNCE = "bounce"
@@ -122,59 +121,6 @@ def _parsed_header(factory, name: str, value: str):
 POLICY = _Policy()
 
 
-# A header line: a field name (printable, no colon or space) and a colon; some mailers put
-# spaces before the colon.
-HEADER_LINE_RE = re.compile(rb"[!-9;-~]+[ \t]*:")
-KNOWN_HEADERS = frozenset({
-    b"from", b"to", b"cc", b"bcc", b"subject", b"date", b"message-id", b"reply-to",
-    b"in-reply-to", b"references", b"mime-version", b"content-type", b"received",
-    b"return-path", b"sender", b"content-transfer-encoding", b"delivered-to",
-})
-# How far a header block is looked at for a bad line: real ones are a few kilobytes.
-HEADER_SCAN = 256 * 1024
-
-
-def recover_headers(raw: bytes) -> bytes:
-    """``raw`` with a broken header block mended, so that the library does not take it all
-    for the body: lines of garbage before the first header are dropped, and a line that lost
-    its folding whitespace (more headers follow it) becomes the continuation it was. A block
-    that needs nothing comes back as it is; a body that starts without the blank line stays
-    the body."""
-    lines = raw[:HEADER_SCAN].split(b"\n")
-    start = 0
-    while start < len(lines) and start < 20 and not HEADER_LINE_RE.match(lines[start]):
-        start += 1
-    if start >= len(lines) or start >= 20:
-        return raw
-    if start and (lines[0].startswith(b"From ") or not _known_headers(lines[start:])):
-        return raw  # an mbox "From " line the library knows, or no header block after all
-    mended, changed = [], start > 0
-    for index in range(start, len(lines)):
-        line = lines[index]
-        if not line.rstrip(b"\r"):
-            break
-        if (line[:1] not in (b" ", b"\t") and not HEADER_LINE_RE.match(line)
-                and _known_headers(lines[index + 1:])):
-            line, changed = b" " + line, True
-        elif line[:1] not in (b" ", b"\t") and not HEADER_LINE_RE.match(line):
-            break
-        mended.append(line)
-    if not changed:
-        return raw
-    return b"\n".join(mended + lines[start + len(mended):]) + raw[HEADER_SCAN:]
-
-
-def _known_headers(lines: list[bytes]) -> bool:
-    """Whether a header everyone sends comes before the end of the header block."""
-    for line in lines:
-        if not line.rstrip(b"\r"):
-            return False
-        match = HEADER_LINE_RE.match(line)
-        if match and match.group().rstrip(b" \t:").lower() in KNOWN_HEADERS:
-            return True
-    return False
-
-
 # What identifies one mail across deliveries: servers add trace headers (Received,
 # Delivered-To, Return-Path, signatures) and may re-encode a part, but these stay.
 IDENTITY_HEADERS = ("message-id", "from", "to", "cc", "subject", "date", "in-reply-to",
@@ -182,6 +128,7 @@ IDENTITY_HEADERS = ("message-id", "from", "to", "cc", "subject", "date", "in-rep
 
 
 def fingerprint(message: EmailMessage) -> str:
+    """sha256 of the identity headers as sent and of every part's decoded bytes."""
     digest = hashlib.sha256()
     for name in IDENTITY_HEADERS:
         for key, value in message.raw_items():
@@ -239,56 +186,6 @@ def _header(message: EmailMessage, name: str) -> str:
     return ""
 
 
-ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
-
-
-def decode_header(value: str, languages=DEFAULT_LANGUAGES) -> str:
-    """A header's text: RFC 2047 encoded words decoded through their charset's superset, the
-    whitespace between two of them dropped (RFC 2047 §6.2), neighbouring words in one charset
-    decoded together (senders split a character across two), raw 8-bit text guessed."""
-    pieces: list[tuple[str | None, bytes | str]] = []  # (charset, bytes) or (None, text)
-    position = 0
-    for match in ENCODED_WORD_RE.finditer(value):
-        between, position = value[position:match.start()], match.end()
-        data = _word_bytes(match.group(2), match.group(3))
-        follows_word = bool(pieces) and pieces[-1][0] is not None
-        if data is None:  # not really an encoded word: keep it as it is
-            pieces.append((None, between + match.group()))
-            continue
-        if between and not (follows_word and between.isspace()):
-            pieces.append((None, between))
-            follows_word = False
-        charset = match.group(1)
-        if follows_word and pieces[-1][0].lower() == charset.lower():
-            pieces[-1] = (charset, pieces[-1][1] + data)
-        else:
-            pieces.append((charset, data))
-    if position < len(value):
-        pieces.append((None, value[position:]))
-    return "".join(
-        _unescape(data, languages) if charset is None else decode_bytes(data, charset, languages)
-        for charset, data in pieces
-    )
-
-
-def _word_bytes(encoding: str, payload: str) -> bytes | None:
-    data = payload.encode("utf-8", "surrogateescape")
-    if encoding in "Qq":
-        return re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes((int(m.group(1), 16),)),
-                      data.replace(b"_", b" "))
-    try:
-        return base64.b64decode(data + b"=" * (-len(data) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _unescape(value: str, languages=DEFAULT_LANGUAGES) -> str:
-    """Raw 8-bit bytes in a header come back as surrogates: decode them by guessing."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
-        return value
-    return decode_bytes(value.encode("utf-8", "surrogateescape"), None, languages)
-
-
 ANGLE_RE = re.compile(r"<\s*([^<>\s]+@[^<>\s]+?)\s*>")
 
 
@@ -307,7 +204,7 @@ def _address(message: EmailMessage, name: str, languages) -> tuple[str, str]:
     else:
         display, address = parseaddr(value)
     display = " ".join(decode_header(display, languages).split()).strip().strip('"').strip()
-    address = _unescape(address, languages).strip().lower()
+    address = unescape(address, languages).strip().lower()
     return display, address if "@" in address else ""
 
 
@@ -315,7 +212,7 @@ def _addresses(message: EmailMessage, name: str) -> list[str]:
     values = []
     for key, raw in message.raw_items():
         if key.lower() == name:
-            values.append(_unescape(str(raw)))
+            values.append(unescape(str(raw)))
     found = []
     for _display, address in getaddresses(values):
         address = address.strip().lower()
