@@ -99,7 +99,7 @@ def declared_codecs(charset) -> tuple[str, ...]:
     label = ALIASES.get(label, label)
     try:
         name = codecs.lookup(label).name
-    except LookupError:
+    except (LookupError, ValueError):  # unknown, or bytes no label has (NUL, 8-bit)
         return ()
     if name in UNDECLARED:
         return ()

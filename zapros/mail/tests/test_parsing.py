@@ -79,6 +79,12 @@ def test_forwarded_message_becomes_an_eml_file_with_its_headers():
     b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n",
     b"From: <>\r\nTo: \r\nSubject: =?x-bad?Q?abc?=\r\n\r\nbody",
     b"Content-Type: text/plain; charset=\"\"\r\n\r\n\xff\xfe\x00broken",
+    b"Content-Type: text/plain; charset=koi\x008-r\r\n\r\n\xff words",
+    b"Subject: =?koi\xbe-r?B?896j1CA=?=\r\nContent-Type: text/plain; charset=k\xbe\r\n\r\n\xff",
+    b"Subject: =?utf-8?B?0J3Q?= =?utf-8?Q?=ZZ?=\r\n\x1b$B\r\nFrom: x\r\n\r\n\x1b$B-!",
+    b"\r\n\r\nFrom: a@b\r\n\r\n",
+    b"Content-Type: text/plain; charset=iso-2022-jp\r\n\r\n\x1b$B-\x1b(I\xff\x1b$(D",
+    b"Content-Disposition: attachment; filename*=utf-8''%FF%FE; filename*0*=x\r\n\r\nx",
 ])
 def test_garbage_never_crashes(raw):
     mail = parsing.parse(raw)
