@@ -64,7 +64,8 @@ def _is_known(line: bytes) -> bool:
     return bool(match) and match.group().rstrip(b" \t:").lower() in KNOWN_HEADERS
 
 
-ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
+# Some mailers leave spaces unencoded inside a word: the text is still one word.
+ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?]*)\?=")
 
 
 def decode_header(value: str, languages=DEFAULT_LANGUAGES) -> str:
@@ -101,6 +102,7 @@ def _word_bytes(encoding: str, payload: str) -> bytes | None:
     if encoding in "Qq":
         return re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes((int(m.group(1), 16),)),
                       data.replace(b"_", b" "))
+    data = b"".join(data.split())
     try:
         return base64.b64decode(data + b"=" * (-len(data) % 4), validate=True)
     except (binascii.Error, ValueError):

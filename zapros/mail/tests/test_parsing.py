@@ -208,6 +208,8 @@ def test_iso_2022_jp_with_windows_rows_and_half_width_katakana():
     ("=?x-unknown?Q?plain?= words", "plain words"),
     ("=?utf-8?B?!!!?= stays", "=?utf-8?B?!!!?= stays"),
     ("no words at all", "no words at all"),
+    ("=?utf-8?Q?Hello World?= =?utf-8?B?IQ =?=", "Hello World!"),
+    ("=?ISO-2022-JP?B?GyRCJTUhPCVQGyhC?=", "サーバ"),
 ])
 def test_encoded_words_are_joined_as_rfc_2047_says(value, text):
     assert parsing.decode_header(value) == text
