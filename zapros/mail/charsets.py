@@ -81,11 +81,17 @@ def decode_bytes(content: bytes, charset=None, languages=DEFAULT_LANGUAGES) -> s
             text = decode(content, codec)
         except (LookupError, UnicodeDecodeError, ValueError):
             continue
-        if codec == "cp1252" and _score(text[:SAMPLE], codec) < 0:
-            # "iso-8859-1" is what many scripts and webmails say whatever they send: words
+        if codec in ("cp1252", "latin-1") and not content.isascii():
+            # "iso-8859-1" is what many scripts and webmails say whatever they send: 8-bit
+            # text that is valid UTF-8 is UTF-8 (Latin-1 words almost never are), and words
             # made of nothing but accented letters are another code page's.
-            guessed, score = _guess(content, languages)
-            return guessed if score >= PLAUSIBLE else text
+            try:
+                return content.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            if _score(text[:SAMPLE], "cp1252") < 0:
+                guessed, score = _guess(content, languages)
+                return guessed if score >= PLAUSIBLE else text
         return text
     return guess(content, languages)
 

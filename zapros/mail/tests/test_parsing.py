@@ -179,6 +179,8 @@ def test_undeclared_text_of_other_languages_is_still_recognised(text, codec):
     ("GB2312", "𠀀 in GB18030", "gb18030"),
     ("iso-8859-1", "It’s “quoted” – really…", "cp1252"),
     ("latin1", "Œuvre", "cp1252"),
+    ("iso-8859-1", "Le café est fermé", "utf-8"),
+    ("iso-8859-1", "Не работает почта", "utf-8"),
     ("ks_c_5601-1987", "햏, 서버", "cp949"),
     ("euc-kr", "뷁", "cp949"),
     ("shift_jis", "①番の部屋", "cp932"),
