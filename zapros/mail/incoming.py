@@ -43,7 +43,7 @@ def incoming_page(user: User, *, status: str = Status.INCOMING, before: int | No
 
 def read(mail: InboundMail) -> parsing.ParsedMail:
     with mail.raw.open("rb") as file:
-        return parsing.parse(file.read())
+        return ingest.read(file.read())
 
 
 def incoming_file(user: User, mail_id, number) -> tuple[InboundMail, parsing.Part]:

@@ -1,11 +1,13 @@
 """One received mail in, one decision out: a new request, a reply, the Incoming inbox, or a
-logged skip. Each mail is kept once (``InboundMail.key`` is unique), with its raw .eml.
+logged skip. Each mail is kept once (``InboundMail.key`` is unique), with its raw .eml: a
+second delivery of a mail is a duplicate, another mail that reuses its Message-ID is not.
 
 The sender is the From address (never Reply-To, which anyone can set). A reply is recognised
 by the request's tag in the subject (``[#1024]``) or by In-Reply-To/References naming a mail
 of the request, and only when the request is the sender's own.
 """
 
+import hashlib
 import logging
 import re
 import uuid
@@ -70,10 +72,10 @@ def receive(gateway: MailGateway, raw: bytes, *, memo: Memo | None = None) -> st
     passes one ``memo`` for all its mails.
     """
     memo = memo or Memo()
-    mail = parsing.parse(raw)
+    mail = read(raw)
     if not mail.is_addressed_to(gateway.address):
         return NOT_OURS
-    if InboundMail.objects.filter(key=mail.key).exists():
+    if imported_before(mail, raw):
         _count(gateway, "duplicate_count")
         return DUPLICATE
     storage_key = uuid.uuid4().hex
@@ -96,7 +98,7 @@ def receive(gateway: MailGateway, raw: bytes, *, memo: Memo | None = None) -> st
                 _count(gateway, counter)
     except IntegrityError:
         record.raw.storage.delete(record.raw.name)
-        if InboundMail.objects.filter(key=mail.key).exists():
+        if imported_before(mail, raw):
             _count(gateway, "duplicate_count")
             return DUPLICATE
         raise
@@ -106,6 +108,29 @@ def receive(gateway: MailGateway, raw: bytes, *, memo: Memo | None = None) -> st
     if record.sender in memo.recent:
         memo.recent[record.sender] += 1
     return record.status
+
+
+def imported_before(mail: parsing.ParsedMail, raw: bytes) -> bool:
+    """Whether this mail is kept already: by its key (its Message-ID with what it says).
+
+    Mails kept before the key held the content have the key ``sha256:<hash of the raw
+    bytes>``, or ``id:<Message-ID>``; such a row is this mail when its bytes are these, or when
+    the stored mail says the same."""
+    legacy_raw = f"sha256:{hashlib.sha256(raw).hexdigest()}"
+    legacy_id = f"id:{mail.message_id}"[:255] if mail.message_id else ""
+    keys = [key for key in (mail.key, legacy_raw, legacy_id) if key]
+    rows = InboundMail.objects.filter(key__in=keys).only("key", "raw")
+    for row in rows:
+        if row.key != legacy_id:
+            return True
+        try:
+            with row.raw.open("rb") as file:
+                stored = file.read()
+        except OSError:
+            return True  # nothing to compare with: the Message-ID decides, as it did
+        if read(stored).content_hash == mail.content_hash:
+            return True
+    return False
 
 
 def _count(gateway: MailGateway, counter: str) -> None:
@@ -236,3 +261,8 @@ def usable_files(parts: list[parsing.Part]) -> tuple[list[tuple[str, bytes]], li
             files.append((name, part.content))
             total += part.size
     return files, notes
+
+
+def read(raw: bytes) -> parsing.ParsedMail:
+    """A stored or fetched mail, its undeclared text read favouring the site's languages."""
+    return parsing.parse(raw, languages=[code for code, _name in settings.LANGUAGES])

@@ -113,7 +113,9 @@ class InboundMail(models.Model):
     gateway = models.ForeignKey(
         MailGateway, on_delete=models.PROTECT, related_name="mails", verbose_name=_("gateway")
     )
-    # "id:<message-id>" or "sha256:<hash of the raw mail>": one mail is imported once.
+    # "mail:<sha256 of the Message-ID and what the mail says>" (ParsedMail.key): one mail is
+    # imported once. Rows kept before have "id:<message-id>" or "sha256:<hash of the raw mail>"
+    # (ingest.imported_before reads both).
     key = models.CharField(max_length=255, unique=True)
     message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
     sender = models.CharField(_("from"), max_length=254, blank=True)

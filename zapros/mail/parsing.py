@@ -1,27 +1,30 @@
 """Reading a received mail: raw bytes in, a :class:`ParsedMail` out. Pure: no ORM, no settings.
 
 Whatever arrives is read without crashing: unknown or wrong charsets, 8-bit bytes in headers,
-broken MIME. What the mail says is kept whole (quoted history included); how much of it is
-shown is the display's business (``zapros.tickets.rendering.split_quoted``).
+broken MIME, a header block with a bad line in it. What the mail says is kept whole (quoted
+history included); how much of it is shown is the display's business
+(``zapros.tickets.rendering.split_quoted``). Text is decoded by :mod:`zapros.mail.charsets`,
+favouring the languages passed to :func:`parse`.
 """
 
 from __future__ import annotations
 
 import email
+import email.message
 import functools
 import hashlib
 import html
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
-from charset_normalizer import from_bytes
-
 from zapros.core.html import sanitise
+
+from .charsets import DEFAULT_LANGUAGES, decode_bytes
+from .headers import decode_header, recover_headers, unescape
 
 AUTO_REPLY = "auto_reply"
 BOUNCE = "bounce"
@@ -47,7 +50,10 @@ class Part:
 @dataclass
 class ParsedMail:
     message_id: str            # as in the header, with angle brackets; "" when missing
-    content_hash: str          # sha256 of the raw bytes, the key when there is no Message-ID
+    # sha256 of what the mail says (Message-ID, addressing headers, subject, date and the
+    # decoded parts): the same for every delivery of one mail, whatever the servers on the
+    # way added to its header or however they re-encoded it.
+    content_hash: str
     subject: str
     from_address: str          # lower-cased; "" when the From header holds no address
     from_name: str
@@ -65,10 +71,9 @@ class ParsedMail:
 
     @property
     def key(self) -> str:
-        """What makes this mail unique: its Message-ID, or its content when it has none."""
-        if self.message_id:
-            return f"id:{self.message_id}"[:255]
-        return f"sha256:{self.content_hash}"
+        """What makes this mail unique: its Message-ID together with what it says. Another
+        mail that reuses a Message-ID is another mail; a second delivery of this one is not."""
+        return f"mail:{self.content_hash}"
 
     @property
     def thread_ids(self) -> list[str]:
@@ -86,7 +91,8 @@ class ParsedMail:
 
     @property
     def is_empty(self) -> bool:
-        return not self.text.strip() and not self.parts
+        """Nothing to read: no subject, no words and no files (a subject alone is a request)."""
+        return not self.subject.strip() and not self.text.strip() and not self.parts
 
 
 # Headers that describe the mail's structure: read again and again while walking it.
@@ -115,16 +121,43 @@ def _parsed_header(factory, name: str, value: str):
 POLICY = _Policy()
 
 
-def parse(raw: bytes) -> ParsedMail:
-    message = email.message_from_bytes(raw, policy=POLICY)
-    from_name, from_address = _address(message, "from")
-    _reply_name, reply_to = _address(message, "reply-to")
-    text, html_body, parts = _body(message)
+# What identifies one mail across deliveries: servers add trace headers (Received,
+# Delivered-To, Return-Path, signatures) and may re-encode a part, but these stay.
+IDENTITY_HEADERS = ("message-id", "from", "to", "cc", "subject", "date", "in-reply-to",
+                    "references")
+
+
+def fingerprint(message: EmailMessage) -> str:
+    """sha256 of the identity headers as sent and of every part's decoded bytes."""
+    digest = hashlib.sha256()
+    for name in IDENTITY_HEADERS:
+        for key, value in message.raw_items():
+            if key.lower() == name:
+                text = " ".join(str(value).split())
+                digest.update(f"{name}:{text}\n".encode("utf-8", "surrogateescape"))
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        content = _payload(part)
+        if part.get_content_maintype() == "text":
+            # Line ends and trailing blanks change when a server re-encodes a text part.
+            content = b"\n".join(line.rstrip() for line in content.splitlines()).rstrip()
+        digest.update(b"%d:" % len(content) + content)
+    return digest.hexdigest()
+
+
+def parse(raw: bytes, *, languages=DEFAULT_LANGUAGES) -> ParsedMail:
+    """The mail in ``raw``; text in no declared charset is read favouring ``languages``
+    (language codes, the deployment's LANGUAGES)."""
+    message = email.message_from_bytes(recover_headers(raw), policy=POLICY)
+    from_name, from_address = _address(message, "from", languages)
+    _reply_name, reply_to = _address(message, "reply-to", languages)
+    text, html_body, parts = _body(message, languages)
     auto, reason = _auto(message, from_address)
     return ParsedMail(
         message_id=_first_id(_header(message, "message-id")),
-        content_hash=hashlib.sha256(raw).hexdigest(),
-        subject=" ".join(_header(message, "subject").split()),
+        content_hash=fingerprint(message),
+        subject=" ".join(decode_header(_header(message, "subject"), languages).split()),
         from_address=from_address,
         from_name=from_name,
         reply_to=reply_to,
@@ -144,52 +177,42 @@ def parse(raw: bytes) -> ParsedMail:
 # --- Headers --------------------------------------------------------------------------------
 
 def _header(message: EmailMessage, name: str) -> str:
-    raw = None
+    """The first ``name`` header as it came, unfolded, RFC 2047 words and 8-bit bytes (as
+    surrogates) left in: the library would decode them with the label's own codec and turn
+    what it cannot read into U+FFFD."""
     for key, value in message.raw_items():
         if key.lower() == name:
-            raw = value
-            break
-    if raw is None:
-        return ""
-    if any("\udc80" <= ch <= "\udcff" for ch in raw):
-        # Raw 8-bit bytes in a header: the parser would turn them into U+FFFD; guess instead.
-        return _unescape(" ".join(raw.split()))
-    try:
-        value = message.get(name)
-    except Exception:  # a header so broken that the parser gives up on it
-        value = raw
-    return str(value) if value is not None else ""
+            return "".join(policy.linesep_splitter.split(str(value))).strip()
+    return ""
 
 
-def _unescape(value: str) -> str:
-    """Raw 8-bit bytes in a header come back as surrogates: decode them by guessing."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
-        return value
-    return decode_bytes(value.encode("utf-8", "surrogateescape"), None)
+ANGLE_RE = re.compile(r"<\s*([^<>\s]+@[^<>\s]+?)\s*>")
 
 
-def _address(message: EmailMessage, name: str) -> tuple[str, str]:
+def _address(message: EmailMessage, name: str, languages) -> tuple[str, str]:
+    """The first address of the header and the name that goes with it, in either form:
+    ``Name <addr>`` (quoted or not, commas and all) or the old ``addr (Name)``."""
     value = _header(message, name)
     if not value:
         return "", ""
-    display, address = parseaddr(value)
-    try:
-        header = message[name]
-        addresses = getattr(header, "addresses", ())
-        if addresses:
-            first: Address = addresses[0]
-            display, address = first.display_name or display, first.addr_spec or address
-    except Exception:
-        pass
-    address = _unescape(address).strip().lower()
-    return _unescape(display).strip(), address if "@" in address else ""
+    angle = ANGLE_RE.search(value)
+    if angle:
+        address = angle.group(1)
+        display = value[:angle.start()].strip()
+        if len(display) > 1 and display[0] == display[-1] == '"':
+            display = re.sub(r'\\(.)', r"\1", display[1:-1])
+    else:
+        display, address = parseaddr(value)
+    display = " ".join(decode_header(display, languages).split()).strip().strip('"').strip()
+    address = unescape(address, languages).strip().lower()
+    return display, address if "@" in address else ""
 
 
 def _addresses(message: EmailMessage, name: str) -> list[str]:
     values = []
     for key, raw in message.raw_items():
         if key.lower() == name:
-            values.append(_unescape(str(raw)))
+            values.append(unescape(str(raw)))
     found = []
     for _display, address in getaddresses(values):
         address = address.strip().lower()
@@ -236,11 +259,11 @@ def _auto(message: EmailMessage, sender: str) -> tuple[str, str]:
 
 # --- Bodies and files -------------------------------------------------------------------------
 
-def _body(message: EmailMessage) -> tuple[str, str, list[Part]]:
+def _body(message: EmailMessage, languages) -> tuple[str, str, list[Part]]:
     plain: list[str] = []
     html_parts: list[str] = []
     parts: list[Part] = []
-    _walk(message, plain, html_parts, parts)
+    _walk(message, plain, html_parts, parts, languages)
     html_body = "\n".join(html_parts)
     text = "\n\n".join(t for t in plain if t.strip())
     if not text.strip() and html_body:
@@ -252,28 +275,28 @@ def _body(message: EmailMessage) -> tuple[str, str, list[Part]]:
     )
 
 
-def _walk(part: EmailMessage, plain: list, html_parts: list, parts: list) -> None:
+def _walk(part: EmailMessage, plain: list, html_parts: list, parts: list, languages) -> None:
     content_type = part.get_content_type()
     if content_type == "message/rfc822":
-        parts.append(_forwarded(part, len(parts)))
+        parts.append(_forwarded(part, len(parts), languages))
         return
     if part.is_multipart():
         children = list(part.iter_parts())
         if content_type == "multipart/alternative":
-            _alternative(children, plain, html_parts, parts)
+            _alternative(children, plain, html_parts, parts, languages)
             return
         if content_type == "multipart/report":
             # The human-readable part only; the machine status parts are no files.
             children = children[:1]
         for child in children:
-            _walk(child, plain, html_parts, parts)
+            _walk(child, plain, html_parts, parts, languages)
         return
     disposition = part.get_content_disposition()
-    filename = _filename(part)
+    filename = _filename(part, languages)
     if disposition != "attachment" and not filename and content_type in (
         "text/plain", "text/html"
     ):
-        body = _text(part)
+        body = _text(part, languages)
         (plain if content_type == "text/plain" else html_parts).append(body)
         return
     content = _payload(part)
@@ -289,13 +312,13 @@ def _walk(part: EmailMessage, plain: list, html_parts: list, parts: list) -> Non
     ))
 
 
-def _alternative(children, plain, html_parts, parts) -> None:
+def _alternative(children, plain, html_parts, parts, languages) -> None:
     """Prefer text/plain for the words, keep the HTML for display, files from any branch."""
     texts, htmls = [], []
     for child in children:
         child_plain: list[str] = []
         child_html: list[str] = []
-        _walk(child, child_plain, child_html, parts)
+        _walk(child, child_plain, child_html, parts, languages)
         texts += child_plain
         htmls += child_html
     if any(t.strip() for t in texts):
@@ -305,12 +328,12 @@ def _alternative(children, plain, html_parts, parts) -> None:
     html_parts += htmls
 
 
-def _forwarded(part: EmailMessage, index: int) -> Part:
+def _forwarded(part: EmailMessage, index: int, languages) -> Part:
     inner = part.get_payload()
     inner = inner[0] if isinstance(inner, list) and inner else inner
     if isinstance(inner, EmailMessage):
         content = inner.as_bytes(policy=policy.default.clone(linesep="\r\n", max_line_length=0))
-        subject = _header(inner, "subject")
+        subject = decode_header(_header(inner, "subject"), languages)
     else:
         content = _payload(part)
         subject = ""
@@ -318,12 +341,42 @@ def _forwarded(part: EmailMessage, index: int) -> Part:
     return Part(name=f"{name}.eml", content=content, content_type="message/rfc822")
 
 
-def _filename(part: EmailMessage) -> str:
+def _filename(part: EmailMessage, languages) -> str:
+    """The file's name from Content-Disposition (or the older Content-Type ``name``): RFC 2231
+    in its declared charset (8-bit under a ``us-ascii`` label guessed), RFC 2047 words as
+    Outlook writes them, raw 8-bit bytes guessed."""
+    for header, param in (("content-disposition", "filename"), ("content-type", "name")):
+        raw = _header(part, header)
+        if not raw:
+            continue
+        # The library's parameter parsing, on the bytes as latin-1 so that it keeps them.
+        legacy = email.message.Message()
+        legacy[header] = raw.encode("ascii", "surrogateescape").decode("latin-1")
+        try:
+            value = legacy.get_param(param, header=header)
+        except Exception:  # a parameter list so broken that the library gives up on it
+            value = None
+        if isinstance(value, tuple):  # RFC 2231: (charset, language, the bytes as latin-1)
+            name = decode_bytes(_latin1_bytes(value[2]), value[0] or None, languages)
+        elif value:
+            data = _latin1_bytes(value)
+            if b"=?" in data:
+                name = decode_header(data.decode("ascii", "surrogateescape"), languages)
+            else:
+                name = decode_bytes(data, None, languages)
+        else:
+            continue
+        name = " ".join(name.replace("\x00", "").split())
+        if name:
+            return name
+    return ""
+
+
+def _latin1_bytes(text: str) -> bytes:
     try:
-        name = part.get_filename() or ""
-    except Exception:
-        name = ""
-    return _unescape(name).strip()
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape")
 
 
 def _payload(part: EmailMessage) -> bytes:
@@ -337,32 +390,17 @@ def _payload(part: EmailMessage) -> bytes:
     return content
 
 
-def _text(part: EmailMessage) -> str:
-    return decode_bytes(_payload(part), part.get_param("charset"))
+META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 
 
-def decode_bytes(content: bytes, charset: str | None) -> str:
-    """Text in the declared charset when it really is that; otherwise the best guess."""
-    if isinstance(charset, tuple):  # RFC 2231 form of the parameter
-        charset = charset[2]
-    if charset:
-        charset = str(charset).strip().strip('"').lower()
-        try:
-            return content.decode(charset)
-        except (LookupError, UnicodeDecodeError, ValueError):
-            pass
-    try:
-        return content.decode("ascii" if not charset else "utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(content).best()
-    if best is not None:
-        return str(best)
-    return content.decode("utf-8", errors="replace")
+def _text(part: EmailMessage, languages) -> str:
+    charset = part.get_param("charset")
+    content = _payload(part)
+    if not charset and part.get_content_type() == "text/html":
+        # An HTML part without a charset parameter often names it in its own <meta>.
+        meta = META_CHARSET_RE.search(content[:4096])
+        charset = meta.group(1).decode("ascii") if meta else None
+    return decode_bytes(content, charset, languages)
 
 
 def _default_name(content_type: str, number: int) -> str:

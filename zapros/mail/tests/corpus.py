@@ -8,6 +8,7 @@ addresses: the gateway serves ``support@zapros.test``; ``alice@example.com`` is 
 import base64
 from dataclasses import dataclass, field
 from email.header import Header
+from urllib.parse import quote
 
 GATEWAY = "support@zapros.test"
 ALIAS = "help@zapros.test"
@@ -65,15 +66,30 @@ def text_part(text: str, subtype="plain", charset="utf-8") -> bytes:
             "Content-Transfer-Encoding: 8bit\r\n\r\n").encode() + text.encode(charset)
 
 
-def file_part(name_header: str, content: bytes, content_type: str, *, inline=False,
+def file_part(name_header: str | bytes, content: bytes, content_type: str, *, inline=False,
               content_id="") -> bytes:
+    """A base64 file part; a ``name_header`` given as bytes goes out as those bytes."""
     disposition = "inline" if inline else "attachment"
     head = f"Content-Type: {content_type}\r\nContent-Transfer-Encoding: base64\r\n"
-    head += f"Content-Disposition: {disposition}; {name_header}\r\n"
+    name = name_header if isinstance(name_header, bytes) else name_header.encode()
+    head = head.encode() + f"Content-Disposition: {disposition}; ".encode() + name + b"\r\n"
     if content_id:
-        head += f"Content-ID: <{content_id}>\r\n"
+        head += f"Content-ID: <{content_id}>\r\n".encode()
     encoded = base64.encodebytes(content).replace(b"\n", b"\r\n")
-    return head.encode() + b"\r\n" + encoded
+    return head + b"\r\n" + encoded
+
+
+def undeclared(body: bytes, *, subject: bytes = b"Server is down", sender=CLIENT,
+               content_type="text/plain", top=b"") -> bytes:
+    """A mail as old Russian clients send it: 8-bit header and body, no charset anywhere."""
+    return (top + f"From: {sender}\r\nTo: {GATEWAY}\r\n".encode() + b"Subject: " + subject
+            + f"\r\nMessage-ID: {_mid()}\r\nMIME-Version: 1.0\r\n"
+              f"Content-Type: {content_type}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+            .encode() + body + b"\r\n")
+
+
+def encoded_word(text: str, charset: str) -> str:
+    return f"=?{charset}?B?{base64.b64encode(text.encode(charset)).decode()}?="
 
 
 def nested_part(parts: list[bytes], subtype: str, boundary: str) -> bytes:
@@ -105,6 +121,7 @@ def _russian_name(name: str, charset: str) -> str:
 
 def build() -> dict[str, Case]:
     russian = "Не работает сайт, помогите пожалуйста"
+    short = "Не работает почта"
     cases = {
         "utf8": Case(plain(russian), "ticket", text=russian),
         "koi8r": Case(plain(russian, charset="koi8-r"), "ticket", text=russian),
@@ -237,8 +254,10 @@ def build() -> dict[str, Case]:
                       subtype="report", params="; report-type=delivery-status",
                       sender="bounces@mx.example"),
             "bounce"),
-        "empty": Case(plain(""), "empty"),
-        "empty_multipart": Case(multipart([text_part("   ")]), "empty"),
+        "empty": Case(plain("", subject=""), "empty"),
+        "subject_only": Case(plain("", subject="Please call me back"), "ticket",
+                             subject="Please call me back"),
+        "empty_multipart": Case(multipart([text_part("   ")], subject=""), "empty"),
         "attachment_only": Case(
             multipart([file_part('filename="scan.pdf"', PDF, "application/pdf")]),
             "ticket", files=["scan.pdf"]),
@@ -247,8 +266,89 @@ def build() -> dict[str, Case]:
             b"Content-Transfer-Encoding: base64\r\n\r\n"
             + base64.b64encode(b"Base64 words") + b"!!!\r\n",
             "ticket", text="Base64 words"),
+        **real_world(short),
     }
     return cases
+
+
+def real_world(short: str) -> dict[str, Case]:
+    """Shapes of mail met in other help desks' public test corpora."""
+    gbk = "服务器坏了，喆"  # 喆 is in GBK, not in GB2312
+    return {
+        "koi8r_undeclared": Case(
+            undeclared(short.encode("koi8-r"), subject=short.encode("koi8-r")),
+            "ticket", subject=short, text=short),
+        "cp1251_undeclared": Case(
+            undeclared("Пароль не подходит".encode("cp1251"), subject=short.encode("cp1251")),
+            "ticket", subject=short, text="Пароль не подходит"),
+        "koi8r_labelled_us_ascii": Case(plain(short.encode("koi8-r"), charset="us-ascii"),
+                                        "ticket", text=short),
+        "koi8r_subject_in_caps": Case(
+            undeclared(b"", subject="СРОЧНО: сервер недоступен".encode("koi8-r")),
+            "ticket", subject="СРОЧНО: сервер недоступен"),
+        "gbk_labelled_gb2312": Case(
+            plain(gbk.encode("gbk"), charset="gb2312",
+                  subject=f"=?gb2312?B?{base64.b64encode(gbk.encode('gbk')).decode()}?="),
+            "ticket", subject=gbk, text=gbk),
+        "gb2312_undeclared": Case(
+            undeclared("服务器不能正常工作了".encode("gb2312")), "ticket",
+            text="服务器不能正常工作了"),
+        "latin1_with_windows_quotes": Case(
+            plain("It’s “broken” again — €5 lost".encode("cp1252"), charset="iso-8859-1"),
+            "ticket", text="It’s “broken” again — €5 lost"),
+        "latin1_label_on_cp1251": Case(
+            plain(russian_sample().encode("cp1251"), charset="iso-8859-1"), "ticket",
+            text=russian_sample()),
+        "ks_c_5601_with_cp949": Case(
+            plain("햏, 서버".encode("cp949"), charset="ks_c_5601-1987"),
+            "ticket", text="햏, 서버"),
+        "iso2022jp_with_nec_rows": Case(
+            plain(b"\x1b$B-!%5!<%P!<\x1b(B", charset="iso-2022-jp"), "ticket",
+            text="①サーバ"),
+        "html_meta_charset": Case(
+            undeclared('<html><head><meta http-equiv="Content-Type" content="text/html; '
+                       'charset=windows-1251"></head><body><p>Ёлка не горит</p></body></html>'
+                       .encode("cp1251"), content_type="text/html"),
+            "ticket", text="Ёлка не горит", html=True),
+        "raw_8bit_file_name": Case(
+            multipart([text_part("A file with a raw name"),
+                       file_part('filename="Отчёт.pdf"'.encode("cp1251"), PDF,
+                                 "application/pdf")]),
+            "ticket", files=["Отчёт.pdf"]),
+        "rfc2231_us_ascii_8bit_name": Case(
+            multipart([text_part("A file named in RFC 2231 under us-ascii"),
+                       file_part("filename*=us-ascii''" + quote("Отчёт.pdf".encode("koi8-r")),
+                                 PDF, "application/pdf")]),
+            "ticket", files=["Отчёт.pdf"]),
+        "rfc2047_file_name": Case(
+            multipart([text_part("Outlook names files in RFC 2047"),
+                       file_part(f'filename="{encoded_word("счёт.pdf", "utf-8")}"', PDF,
+                                 "application/pdf")]),
+            "ticket", files=["счёт.pdf"]),
+        "adjacent_encoded_words": Case(
+            plain("Body", sender=f"{encoded_word('Алиса', 'utf-8')} "
+                                 f"{encoded_word('Клиентова', 'utf-8')} <{CLIENT}>",
+                  subject=f"{encoded_word('Счёт ', 'koi8-r')}\r\n "
+                          f"{encoded_word('не оплачен', 'koi8-r')}"),
+            "ticket", subject="Счёт не оплачен", from_name="АлисаКлиентова"),
+        "split_character": Case(
+            plain("Body", subject="=?utf-8?B?0J3Q?= =?utf-8?B?tSDRgNCw0LHQvtGC0LDQtdGC?="),
+            "ticket", subject="Не работает"),
+        "name_in_comment": Case(
+            plain("Body", sender=f"{CLIENT} (Alice Client)"), "ticket",
+            from_name="Alice Client"),
+        "garbage_first_line": Case(
+            b"\x00\x00garbage from a broken exporter\r\n" + plain("Body under garbage"),
+            "ticket", subject="Server is down", text="Body under garbage"),
+        "badly_folded_header": Case(
+            plain("Body after a bad fold", subject="Server is down\r\nsince the morning"),
+            "ticket", subject="Server is down since the morning",
+            text="Body after a bad fold"),
+    }
+
+
+def russian_sample() -> str:
+    return "Добрый день! Не могу зайти в панель управления"
 
 
 CORPUS = build()

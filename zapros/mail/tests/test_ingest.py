@@ -1,5 +1,7 @@
 """Importing each corpus mail through a gateway: what it becomes, and what it leaves."""
 
+import quopri
+
 import pytest
 
 from zapros.mail import ingest
@@ -81,12 +83,70 @@ def test_the_same_mail_twice_is_imported_once(cast, gateway):
     assert (gateway.imported_count, gateway.duplicate_count) == (1, 1)
 
 
-def test_a_different_mail_with_a_reused_message_id_is_a_duplicate(cast, gateway):
+def test_a_different_mail_with_a_reused_message_id_is_imported(cast, gateway):
     first = plain("First words", message_id="<same@x>")
     second = plain("Other words", message_id="<same@x>")
     assert ingest.receive(gateway, first) == "ticket"
+    assert ingest.receive(gateway, second) == "ticket"
+    assert sorted(Message.objects.values_list("body", flat=True)) == [
+        "First words", "Other words"]
     assert ingest.receive(gateway, second) == ingest.DUPLICATE
-    assert Message.objects.count() == 1
+    assert InboundMail.objects.count() == 2
+
+
+def _redelivered(raw: bytes) -> bytes:
+    """``raw`` as a second server hands it over: its own trace headers on top, the 8-bit
+    text re-encoded as quoted-printable."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    head = head.replace(b"Content-Transfer-Encoding: 8bit",
+                        b"Content-Transfer-Encoding: quoted-printable")
+    return (b"Return-Path: <alice@example.com>\r\nReceived: from mx2.example; Tue, 4 Mar 2025\r\n"
+            + head + b"\r\n\r\n" + quopri.encodestring(body))
+
+
+@pytest.mark.parametrize("message_id", [True, False])
+def test_a_mail_delivered_again_by_another_server_is_a_duplicate(cast, gateway, message_id):
+    raw = plain("Сайт не открывается", message_id=message_id)
+    assert ingest.receive(gateway, raw) == "ticket"
+    assert ingest.receive(gateway, _redelivered(raw)) == ingest.DUPLICATE
+    assert Ticket.objects.count() == 1 and InboundMail.objects.count() == 1
+    gateway.refresh_from_db()
+    assert (gateway.imported_count, gateway.duplicate_count) == (1, 1)
+
+
+def _legacy_row(gateway, key: str, raw: bytes) -> InboundMail:
+    """A mail kept before keys held the content."""
+    from django.core.files.base import ContentFile
+
+    row = InboundMail(gateway=gateway, key=key, status=InboundMail.Status.TICKET,
+                      storage_key=key[-32:], size=len(raw))
+    row.raw.save(row.storage_key, ContentFile(raw), save=True)
+    return row
+
+
+def test_mails_kept_under_the_older_keys_are_still_imported_once(cast, gateway):
+    import hashlib
+
+    by_id = plain("Kept by its Message-ID", message_id="<old@x>")
+    by_bytes = plain("Kept by its bytes", message_id=False)
+    _legacy_row(gateway, "id:<old@x>", by_id)
+    _legacy_row(gateway, f"sha256:{hashlib.sha256(by_bytes).hexdigest()}", by_bytes)
+
+    assert ingest.receive(gateway, _redelivered(by_id)) == ingest.DUPLICATE
+    assert ingest.receive(gateway, by_bytes) == ingest.DUPLICATE
+    assert Ticket.objects.count() == 0
+    # Another mail under the old Message-ID is another mail.
+    assert ingest.receive(gateway, plain("New words", message_id="<old@x>")) == "ticket"
+    assert InboundMail.objects.count() == 3
+
+
+def test_undeclared_text_is_read_for_the_sites_languages(cast, gateway, settings):
+    raw = plain("Добрый день".encode("koi8-r"), charset="")
+    assert ingest.receive(gateway, raw) == "ticket"
+    assert Message.objects.get().body == "Добрый день"
+    settings.LANGUAGES = [("zh-hans", "Chinese")]
+    assert ingest.receive(gateway, plain("Добрый день".encode("koi8-r"), charset="")) == "ticket"
+    assert Message.objects.latest("id").body != "Добрый день"
 
 
 def test_mails_without_message_id_are_told_apart_by_content(cast, gateway):

@@ -8,7 +8,7 @@ import pytest
 from zapros.core.errors import ValidationFailed
 from zapros.mail import fetching, gateways, ingest, polling, secrets
 from zapros.mail.models import InboundMail, MailGateway, Pop3Seen
-from zapros.tickets.models import Ticket
+from zapros.tickets.models import Message, Ticket
 
 from .conftest import make_gateway
 from .corpus import ALIAS, CORPUS, GATEWAY, STRANGER, plain
@@ -205,3 +205,20 @@ def test_test_connection_answers_with_success_or_a_failure(cast, mail_server):
     MailGateway.objects.filter(pk=gateway.pk).update(port=1)
     with pytest.raises(ValidationFailed, match="The connection failed"):
         gateways.test_connection(cast.admin, gateway.pk)
+
+
+def test_a_mail_the_sender_sent_twice_and_another_reusing_its_message_id(cast, mail_server):
+    gateway, login = imap_gateway(mail_server, cast.tech)
+    raw = plain("Первое письмо", message_id="<retried@mailer.example>")
+    # The sender's server retried after a timeout: the same mail with one more trace header.
+    mail_server.deliver(login, raw)
+    mail_server.deliver(login, b"Received: from relay2.example; Mon, 3 Mar 2025\r\n" + raw)
+    # A broken mailer that gives every mail the same Message-ID.
+    mail_server.deliver(login, plain("Другое письмо", message_id="<retried@mailer.example>"))
+
+    result = polling.poll(gateway.pk)
+
+    assert result.outcomes == {"ticket": 2, ingest.DUPLICATE: 1}
+    assert sorted(Message.objects.values_list("body", flat=True)) == [
+        "Другое письмо", "Первое письмо"]
+    assert mail_server.unseen_count(login) == 0
