@@ -1,7 +1,8 @@
 """Small helpers the views share: turning domain refusals into what a person sees."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
 
 from zapros.core.errors import DomainError, NotFound
 
@@ -16,3 +17,15 @@ def add_domain_error(request, error: DomainError, form=None) -> None:
         form.add_error(None, str(error.message))
     else:
         messages.error(request, error.message)
+
+
+def perform(request, operation, done: str, back: str) -> HttpResponseRedirect:
+    """Run one button's operation, say how it went (``done``, or the refusal), and go back to
+    ``back`` (post, redirect, get)."""
+    try:
+        operation()
+    except DomainError as error:
+        add_domain_error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(back)

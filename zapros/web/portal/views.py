@@ -21,7 +21,7 @@ from zapros.core.addresses import client_address
 from zapros.core.errors import DomainError, NotFound
 from zapros.tickets import policies, search, selectors, services, states
 from zapros.tickets.states import Action
-from zapros.web.http import add_domain_error
+from zapros.web.http import add_domain_error, perform
 
 from .forms import NewRequestForm, RatingForm, ReplyForm
 
@@ -171,31 +171,19 @@ def _ticket_page(request, ticket, reply_form):
 @client_required
 @require_POST
 def resolve(request, number: int):
-    try:
-        services.resolve(request.user, number)
-    except DomainError as error:
-        add_domain_error(request, error)
-    else:
-        messages.success(request, _(
-            "The request is marked as solved. If the problem comes back, write into this "
-            "request and it will be reopened."
-        ))
-    return redirect(_ticket_url(number))
+    return perform(request, lambda: services.resolve(request.user, number), _(
+        "The request is marked as solved. If the problem comes back, write into this "
+        "request and it will be reopened."
+    ), _ticket_url(number))
 
 
 @client_required
 @require_POST
 def archive(request, number: int):
-    try:
-        services.archive(request.user, number)
-    except DomainError as error:
-        add_domain_error(request, error)
-    else:
-        messages.success(request, _(
-            "The request is archived: you will find it under “All requests”. Writing into it "
-            "reopens it."
-        ))
-    return redirect(_ticket_url(number))
+    return perform(request, lambda: services.archive(request.user, number), _(
+        "The request is archived: you will find it under “All requests”. Writing into it "
+        "reopens it."
+    ), _ticket_url(number))
 
 
 @client_required
@@ -222,25 +210,15 @@ def rate(request, number: int):
 def cc_add(request, number: int):
     """Add an address that gets support's replies in copy."""
     email = request.POST.get("email", "")
-    try:
-        services.add_cc(request.user, number, email)
-    except DomainError as error:
-        add_domain_error(request, error)
-    else:
-        messages.success(request, _("%(email)s will get support's replies in copy.")
-                         % {"email": email.strip()})
-    return redirect(_ticket_url(number) + "#copies")
+    return perform(request, lambda: services.add_cc(request.user, number, email),
+                   _("%(email)s will get support's replies in copy.") % {"email": email.strip()},
+                   _ticket_url(number) + "#copies")
 
 
 @client_required
 @require_POST
 def cc_remove(request, number: int):
     email = request.POST.get("email", "")
-    try:
-        services.remove_cc(request.user, number, email)
-    except DomainError as error:
-        add_domain_error(request, error)
-    else:
-        messages.success(request, _("%(email)s no longer gets the replies.")
-                         % {"email": email.strip()})
-    return redirect(_ticket_url(number) + "#copies")
+    return perform(request, lambda: services.remove_cc(request.user, number, email),
+                   _("%(email)s no longer gets the replies.") % {"email": email.strip()},
+                   _ticket_url(number) + "#copies")

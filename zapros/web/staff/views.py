@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,6 +24,7 @@ from zapros.core.errors import DomainError, NotFound, ValidationFailed
 from zapros.tickets import policies, search, selectors, services
 from zapros.tickets.models import Topic
 from zapros.tickets.states import Action, StaffStatus
+from zapros.web import http
 from zapros.web.http import add_domain_error
 
 from . import client_filter, forms
@@ -293,13 +295,7 @@ def comment(request, number: int):
 
 def perform(request, number: int, operation, done: str):
     """Run one button's service call and come back to the ticket page (PRG)."""
-    try:
-        operation()
-    except DomainError as error:
-        add_domain_error(request, error)
-    else:
-        messages.success(request, done)
-    return redirect("staff:ticket", number=number)
+    return http.perform(request, operation, done, reverse("staff:ticket", args=[number]))
 
 
 @staff_member_required
