@@ -104,7 +104,7 @@ class IdempotencyKey(models.Model):
     # SHA-256 of the method, the address and the body: the same key with another request is
     # refused rather than answered with the first one's result.
     fingerprint = models.CharField(max_length=64)
-    status = models.PositiveSmallIntegerField(null=True, help_text="Null while answering.")
+    status = models.PositiveSmallIntegerField(null=True)   # null while answering
     content_type = models.CharField(max_length=100, blank=True)
     body = models.TextField(blank=True)
     created_at = models.DateTimeField(default=clock.now, db_index=True)

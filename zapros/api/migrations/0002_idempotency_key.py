@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('key', models.CharField(max_length=255)),
                 ('fingerprint', models.CharField(max_length=64)),
-                ('status', models.PositiveSmallIntegerField(help_text='Null while answering.', null=True)),
+                ('status', models.PositiveSmallIntegerField(null=True)),
                 ('content_type', models.CharField(blank=True, max_length=100)),
                 ('body', models.TextField(blank=True)),
                 ('created_at', models.DateTimeField(db_index=True, default=zapros.core.clock.now)),
