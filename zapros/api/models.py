@@ -12,6 +12,9 @@ from zapros.core import clock
 PREFIX_LENGTH = 8
 # Writing the last use on every call would turn each read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# No API request takes this long: an Idempotency-Key claimed this long ago and still not
+# answered belongs to a request that died, and may be claimed again.
+ANSWER_TIMEOUT = timedelta(minutes=10)
 
 
 def hash_secret(secret: str) -> str:
@@ -124,7 +127,10 @@ class IdempotencyKey(models.Model):
     def claim(cls, user, key: str, fingerprint: str) -> tuple["IdempotencyKey | None", bool]:
         """``(row, True)`` if this call now holds the key; ``(earlier row, False)`` if it was
         claimed already (None if that claim ended in between)."""
-        cls.objects.filter(user=user, key=key, created_at__lt=cls.kept_since()).delete()
+        # A claim still unanswered after ANSWER_TIMEOUT was lost with its worker.
+        cls.objects.filter(user=user, key=key).filter(
+            models.Q(created_at__lt=cls.kept_since())
+            | models.Q(status=None, created_at__lt=clock.now() - ANSWER_TIMEOUT)).delete()
         try:
             with transaction.atomic():
                 return cls.objects.create(user=user, key=key, fingerprint=fingerprint), True

@@ -134,6 +134,24 @@ def test_an_expired_key_is_swept_and_then_writes_again(cast, api_as, settings):
     assert Ticket.objects.filter(client__user=cast.alice).count() == 2
 
 
+def test_a_key_still_being_answered_is_409_until_its_claim_is_lost(cast, api_as):
+    alice = api_as(cast.alice)
+    first = open_request(alice, "open-1", department=cast.tech.pk)
+    # As if the first request were still running, then as if its worker had died.
+    IdempotencyKey.objects.update(status=None)
+    before = snapshot()
+
+    busy = open_request(alice, "open-1", department=cast.tech.pk)
+    assert busy.status_code == 409
+    assert busy.json()["field"] == "Idempotency-Key"
+    assert snapshot() == before
+
+    IdempotencyKey.objects.update(created_at=clock.now() - timedelta(minutes=11))
+    again = open_request(alice, "open-1", department=cast.tech.pk)
+    assert again.status_code == 201 and again.content != first.content
+    assert Ticket.objects.count() == 2
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_write_once(cast, token_for):
