@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "zapros.core.middleware.user_language_and_timezone",
+    "zapros.api.middleware.api_input",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -216,6 +217,10 @@ ZAPROS_OPEN_LIMIT = int(env("ZAPROS_OPEN_LIMIT", "20"))
 ZAPROS_OPEN_ADDRESS_LIMIT = int(env("ZAPROS_OPEN_ADDRESS_LIMIT", "60"))
 ZAPROS_OPEN_WINDOW_SECONDS = int(env("ZAPROS_OPEN_WINDOW_SECONDS", "600"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The API: a request larger than this is refused (413) before it is read; files included.
+ZAPROS_API_MAX_REQUEST_BYTES = int(env("ZAPROS_API_MAX_REQUEST_BYTES", str(50 * 1024 * 1024)))
+# How long an Idempotency-Key's first answer is kept and replayed.
+ZAPROS_API_IDEMPOTENCY_HOURS = int(env("ZAPROS_API_IDEMPOTENCY_HOURS", "24"))
 
 # Whois and DNS look-ups from the staff ticket page. The whois root server names the registry,
 # the registry the registrar (at most two referrals, always to port 43). ZAPROS_WHOIS_ADDRESSES

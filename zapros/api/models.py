@@ -3,7 +3,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from zapros.accounts.models import Role
@@ -12,6 +12,9 @@ from zapros.core import clock
 PREFIX_LENGTH = 8
 # Writing the last use on every call would turn each read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# No API request takes this long: an Idempotency-Key claimed this long ago and still not
+# answered belongs to a request that died, and may be claimed again.
+ANSWER_TIMEOUT = timedelta(minutes=10)
 
 
 def hash_secret(secret: str) -> str:
@@ -86,3 +89,62 @@ class ApiToken(models.Model):
         if self.last_used_at is None or now - self.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
             self.last_used_at = now
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a POST sent with an ``Idempotency-Key``, replayed when the same
+    user sends the key again, so that a retried request writes nothing twice.
+
+    The row is claimed (inserted, with no answer yet) before the endpoint runs: the unique
+    (user, key) makes a concurrent duplicate fail to claim it, on every database. Only a
+    successful answer is kept; after a refusal or a failure nothing was written and the key
+    is free again. Rows older than ``ZAPROS_API_IDEMPOTENCY_HOURS`` are swept.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, the address and the body: the same key with another request is
+    # refused rather than answered with the first one's result.
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(null=True)   # null while answering
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=clock.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"],
+                                               name="api_idempotency_key_per_user")]
+
+    def __str__(self):
+        return f"{self.key} ({self.status or 'answering'})"
+
+    @staticmethod
+    def kept_since():
+        return clock.now() - timedelta(hours=settings.ZAPROS_API_IDEMPOTENCY_HOURS)
+
+    @classmethod
+    def claim(cls, user, key: str, fingerprint: str) -> tuple["IdempotencyKey | None", bool]:
+        """``(row, True)`` if this call now holds the key; ``(earlier row, False)`` if it was
+        claimed already (None if that claim ended in between)."""
+        # A claim still unanswered after ANSWER_TIMEOUT was lost with its worker.
+        cls.objects.filter(user=user, key=key).filter(
+            models.Q(created_at__lt=cls.kept_since())
+            | models.Q(status=None, created_at__lt=clock.now() - ANSWER_TIMEOUT)).delete()
+        try:
+            with transaction.atomic():
+                return cls.objects.create(user=user, key=key, fingerprint=fingerprint), True
+        except IntegrityError:
+            return cls.objects.filter(user=user, key=key).first(), False
+
+    def keep(self, status: int, content_type: str, body: str) -> None:
+        IdempotencyKey.objects.filter(pk=self.pk).update(
+            status=status, content_type=content_type, body=body)
+
+    def release(self) -> None:
+        IdempotencyKey.objects.filter(pk=self.pk).delete()
+
+    @classmethod
+    def sweep(cls) -> int:
+        """Forget the keys older than the time they are kept; returns how many."""
+        return cls.objects.filter(created_at__lt=cls.kept_since()).delete()[0]

@@ -26,6 +26,20 @@ class ErrorOut(Schema):
     field: str | None = Field(None, description="The input field at fault, if any.")
 
 
+class ProblemOut(Schema):
+    type: str = Field(description="The kind of problem, e.g. missing, int_parsing, "
+                                  "null_character, json_invalid.")
+    loc: list[str | int] = Field(description="Where: the part of the request (path, query, "
+                                             "body) and the field.")
+    msg: str = Field(description="What is wrong, in the caller's language.")
+
+
+class ValidationErrorOut(Schema):
+    """Input that does not parse: every problem found."""
+
+    detail: list[ProblemOut]
+
+
 # --- Small pieces -------------------------------------------------------------------------
 
 class DepartmentOut(Schema):
@@ -223,8 +237,8 @@ class TicketFilters(Schema):
 
 class TicketIn(Schema):
     department: Id
-    subject: str
-    body: str
+    subject: str = Field(min_length=1)
+    body: str = Field(min_length=1)
     type: str = Field("question", description="question, wish or bug; staff also incident.")
     service: Id | None = Field(None, description="One of the client's services.")
     client: Id | None = Field(None, description="Staff: the client the request is for.")
@@ -305,7 +319,8 @@ class MessageIn(Schema):
 
 
 class MessageEditIn(Schema):
-    body: str = Field(description="The new text; the earlier one is kept as a revision.")
+    body: str = Field(min_length=1,
+                      description="The new text; the earlier one is kept as a revision.")
 
 
 class SplitIn(Schema):
@@ -319,7 +334,7 @@ class MergeIn(Schema):
 
 
 class RatingIn(Schema):
-    value: str = Field(description="good or bad")
+    value: str = Field(min_length=1, description="good or bad")
     comment: str = ""
 
 

@@ -39,7 +39,7 @@ class StaffCcOut(Schema):
 
 
 class CcIn(Schema):
-    email: str = Field(max_length=1000)
+    email: str = Field(min_length=1, max_length=1000)
 
 
 class MailOut(Schema):

@@ -57,7 +57,7 @@ class IncomingFilters(Schema):
     limit: int = Field(50, ge=1, le=200)
 
 
-class ClientIn(Schema):
+class IncomingClientIn(Schema):
     client: Id
 
 
@@ -102,7 +102,7 @@ def get_incoming(request, mail_id: MailId):
 
 @router.post("/incoming/{mail_id}/attach", response={200: IncomingOut, **ERRORS},
              summary="Open a request for a client from the mail")
-def attach(request, mail_id: MailId, payload: ClientIn):
+def attach(request, mail_id: MailId, payload: IncomingClientIn):
     incoming.attach_to_client(request.auth, mail_id, client_id=payload.client)
     return detail(request.auth, mail_id)
 

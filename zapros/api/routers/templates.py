@@ -29,8 +29,8 @@ class TemplateOut(Schema):
 
 
 class TemplateIn(Schema):
-    title: str
-    body: str
+    title: str = Field(min_length=1)
+    body: str = Field(min_length=1)
     department: Id | None = Field(None, description="Share with one department.")
     agent: Id | None = Field(
         None, description="Personal template of one agent; with neither, for all staff.")

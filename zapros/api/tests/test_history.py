@@ -72,7 +72,7 @@ def test_refused_edits(cast, api_as, which, status, field):
     url = message_url(ticket, message) if message else (
         f"/api/v1/tickets/{ticket.number}/messages/987654")
     before = everything()
-    response = patch(api_as(cast.admin), url, {"body": "" if which == "answer-empty" else "x"})
+    response = patch(api_as(cast.admin), url, {"body": "  " if which == "answer-empty" else "x"})
     assert response.status_code == status
     assert response.json()["field"] == field
     assert everything() == before

@@ -39,7 +39,7 @@ def test_staff_open_a_request_for_a_client_in_any_department(cast, api_as):
 
 @pytest.mark.parametrize(("payload", "field"), [
     ({"subject": "   "}, "subject"),
-    ({"body": ""}, "body"),
+    ({"body": " \n "}, "body"),
     ({"department": "sales"}, "department"),
     ({"service": "bob_domain"}, "service"),
     ({"type": "incident"}, "type"),

@@ -4,7 +4,7 @@ from django.test import Client
 
 from zapros.tickets import services
 
-from .conftest import snapshot
+from .conftest import post_json, snapshot
 
 
 def test_the_openapi_schema_lists_every_path(db):
@@ -152,3 +152,51 @@ def test_staff_pages_follow_the_queue_order_and_refuse_an_altered_cursor(cast, a
     first = john.get("/api/v1/tickets", {"limit": 2}).json()
     altered = john.get("/api/v1/tickets", {"limit": 2, "cursor": first["next"][:-2] + "zz"})
     assert (altered.status_code, altered.json()["field"]) == (422, "cursor")
+
+
+def test_empty_required_text_is_refused_as_documented(cast, api_as):
+    schema = Client().get("/api/v1/openapi.json").json()["components"]["schemas"]
+    before = snapshot()
+
+    response = post_json(api_as(cast.alice), "/api/v1/tickets",
+                         {"department": cast.tech.pk, "subject": "", "body": ""})
+
+    assert schema["TicketIn"]["properties"]["subject"]["minLength"] == 1
+    assert schema["TicketIn"]["properties"]["body"]["minLength"] == 1
+    assert response.status_code == 422
+    assert {tuple(p["loc"]) for p in response.json()["detail"]} == {
+        ("body", "payload", "subject"), ("body", "payload", "body")}
+    assert snapshot() == before
+
+
+def test_every_operation_documents_its_error_answers(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    components = schema["components"]["schemas"]
+    unprocessable = {"anyOf": [{"$ref": "#/components/schemas/ErrorOut"},
+                               {"$ref": "#/components/schemas/ValidationErrorOut"}]}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert responses["422"]["content"]["application/json"]["schema"] == unprocessable
+            assert "401" in responses, (method, path)
+            if method != "get":
+                assert {"400", "413"} <= set(responses), (method, path)
+            headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+            assert ("Idempotency-Key" in headers) == (method == "post"), (method, path)
+    problem = components["ProblemOut"]["properties"]
+    assert set(problem) == {"type", "loc", "msg"}
+    assert components["ValidationErrorOut"]["properties"]["detail"]["items"] == {
+        "$ref": "#/components/schemas/ProblemOut"}
+
+
+def test_each_body_is_documented_with_its_own_schema(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    attach = schema["paths"]["/api/v1/incoming/{mail_id}/attach"]["post"]
+    patch_client = schema["paths"]["/api/v1/clients/{client_id}"]["patch"]
+
+    def body_schema(operation):
+        ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+    assert set(body_schema(attach)["properties"]) == {"client"}
+    assert set(body_schema(patch_client)["properties"]) == {"internal_comment"}

@@ -41,7 +41,7 @@ def test_agent_cannot_add_a_template_for_all_staff(cast, api_as):
 
 
 def test_empty_title_is_refused(cast, api_as):
-    response = api_as(cast.admin).post("/api/v1/templates", {"title": "", "body": "B"},
+    response = api_as(cast.admin).post("/api/v1/templates", {"title": " ", "body": "B"},
                                        content_type="application/json")
     assert response.status_code == 422
     assert response.json()["field"] == "title"

@@ -16,6 +16,13 @@ from zapros.tickets.models import CLIENT_TICKET_TYPES, TicketType, Topic
 from zapros.tickets.validation import SUBJECT_MAX
 
 
+class SearchForm(forms.Form):
+    """The search box. The query is searched as typed (the search bounds its length); a
+    character no text may hold (NUL) is refused here, as in every other form."""
+
+    q = forms.CharField(required=False, strip=False)
+
+
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 

@@ -23,7 +23,7 @@ from zapros.tickets import policies, search, selectors, services, states
 from zapros.tickets.states import Action
 from zapros.web.http import add_domain_error, perform
 
-from .forms import NewRequestForm, RatingForm, ReplyForm
+from .forms import NewRequestForm, RatingForm, ReplyForm, SearchForm
 
 PAGE_SIZE = 25
 
@@ -83,12 +83,14 @@ def _request_list(request, *, active: bool):
 @require_GET
 def search_page(request):
     """The client's own requests by number or by words of the subject and public messages."""
-    query = request.GET.get("q", "")
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
     result = search.search(request.user, query)
     if result.jump is not None:
         return redirect(_ticket_url(result.jump.number))
     return render(request, "portal/search.html", {
-        "query": search.text.clean_query(query), "result": result, "limit": search.LIMIT,
+        "form": form, "query": search.text.clean_query(query), "result": result,
+        "limit": search.LIMIT,
     })
 
 

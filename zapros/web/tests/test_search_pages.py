@@ -128,3 +128,25 @@ def test_search_pages_run_a_constant_number_of_queries(
     fill(20)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert len(found(browser.get(url, {"q": "backup"}))) == 22
+
+
+@pytest.mark.parametrize("url", [STAFF, PORTAL])
+def test_a_nul_in_the_search_box_is_a_form_error_not_a_failure(cast, logged_in, tickets, url):
+    user = cast.john if url == STAFF else cast.alice
+    response = logged_in(user).get(url, {"q": "backup\x00"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Null characters are not allowed." in html
+    assert found(response) == set()
+    assert "Nothing found." not in html
+
+
+def test_the_search_box_error_speaks_the_users_language(cast, logged_in, tickets):
+    cast.alice.language = "ru"
+    cast.alice.save()
+
+    response = logged_in(cast.alice).get(PORTAL, {"q": "\x00"})
+
+    assert response.status_code == 200
+    assert "Null characters are not allowed." not in response.content.decode()
