@@ -67,9 +67,15 @@ def queue(
 
 
 def _enqueue(pk: int) -> None:
+    """Hand the row to a worker. The row is committed whatever happens here: when the queue
+    cannot be reached (Redis down), the periodic sweep (:func:`send_due`, every minute) sends
+    it, and the change that wrote it must not be reported as failed."""
     from .tasks import send_mail  # the task module imports this one
 
-    send_mail(pk)
+    try:
+        send_mail(pk)
+    except Exception:
+        logger.exception("Mail %s could not be handed to a worker; the sweep will send it", pk)
 
 
 def _claimable(now):
