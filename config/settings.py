@@ -273,6 +273,9 @@ ZAPROS_MAIL_FLOOD_WINDOW = int(env("ZAPROS_MAIL_FLOOD_WINDOW", "10"))
 ZAPROS_MAIL_MAX_BYTES = int(env("ZAPROS_MAIL_MAX_BYTES", str(25 * 1024 * 1024)))
 ZAPROS_MAIL_TIMEOUT = int(env("ZAPROS_MAIL_TIMEOUT", "30"))
 ZAPROS_MAIL_TEST_TIMEOUT = int(env("ZAPROS_MAIL_TEST_TIMEOUT", "5"))
+# A poll holds its gateway this long and renews the hold at every step; a poll whose worker
+# died is taken over once it lapses. Keep it above a few TIMEOUTs: one step may take that long.
+ZAPROS_MAIL_POLL_LEASE_SECONDS = int(env("ZAPROS_MAIL_POLL_LEASE_SECONDS", "120"))
 ZAPROS_MAIL_BATCH = int(env("ZAPROS_MAIL_BATCH", "500"))
 # One IMAP fetch brings at most this many mails, and this many bytes unless one mail is larger.
 ZAPROS_MAIL_FETCH_MAILS = int(env("ZAPROS_MAIL_FETCH_MAILS", "50"))
