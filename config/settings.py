@@ -149,11 +149,20 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Cache and background jobs --------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    # While Redis is down the cache misses and drops writes instead of failing the page
+    # (zapros/core/cache.py); a Redis that hangs costs at most the timeouts below.
+    CACHES = {"default": {
+        "BACKEND": "zapros.core.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "socket_connect_timeout": float(env("REDIS_CONNECT_TIMEOUT", "0.5")),
+            "socket_timeout": float(env("REDIS_TIMEOUT", "1")),
+        },
+    }}
     # Every page reads the session: from Redis, written through to the database, so that
-    # restarting Redis signs nobody out. Without Redis the cache would be each process's own,
-    # and a session ended in one worker could live on in another: the database alone then.
+    # restarting Redis signs nobody out and Redis being down only costs a database read.
+    # Without Redis the cache would be each process's own, and a session ended in one worker
+    # could live on in another: the database alone then.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
