@@ -148,11 +148,20 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Cache and background jobs --------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    # While Redis is down the cache misses and drops writes instead of failing the page
+    # (zapros/core/cache.py); a Redis that hangs costs at most the timeouts below.
+    CACHES = {"default": {
+        "BACKEND": "zapros.core.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "socket_connect_timeout": float(env("REDIS_CONNECT_TIMEOUT", "0.5")),
+            "socket_timeout": float(env("REDIS_TIMEOUT", "1")),
+        },
+    }}
     # Every page reads the session: from Redis, written through to the database, so that
-    # restarting Redis signs nobody out. Without Redis the cache would be each process's own,
-    # and a session ended in one worker could live on in another: the database alone then.
+    # restarting Redis signs nobody out and Redis being down only costs a database read.
+    # Without Redis the cache would be each process's own, and a session ended in one worker
+    # could live on in another: the database alone then.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -288,6 +297,9 @@ ZAPROS_MAIL_TEST_TIMEOUT = int(env("ZAPROS_MAIL_TEST_TIMEOUT", "5"))
 # server's own services, the cloud's metadata): but these networks, for a mail server on the
 # local network ("10.0.0.0/8", "127.0.0.1").
 ZAPROS_MAIL_ALLOWED_NETWORKS = env_list("ZAPROS_MAIL_ALLOWED_NETWORKS")
+# A poll holds its gateway this long and renews the hold at every step; a poll whose worker
+# died is taken over once it lapses. Keep it above a few TIMEOUTs: one step may take that long.
+ZAPROS_MAIL_POLL_LEASE_SECONDS = int(env("ZAPROS_MAIL_POLL_LEASE_SECONDS", "120"))
 ZAPROS_MAIL_BATCH = int(env("ZAPROS_MAIL_BATCH", "500"))
 # One IMAP fetch brings at most this many mails, and this many bytes unless one mail is larger.
 ZAPROS_MAIL_FETCH_MAILS = int(env("ZAPROS_MAIL_FETCH_MAILS", "50"))

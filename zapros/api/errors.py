@@ -1,7 +1,8 @@
 """The one place where refusals become HTTP answers.
 
-Domain refusals keep their status (404, 403, 409, 422) and come back as
-``{"detail": message, "field": field}`` in the caller's language. Input that does not even
+Domain refusals keep their status (404, 403, 409, 422, and 507 when a file could not be
+stored: ``attachments.StorageFull``) and come back as ``{"detail": message, "field": field}``
+in the caller's language. Input that does not even
 parse gets ninja's validation shape with status 422, like any other malformed payload.
 """
 

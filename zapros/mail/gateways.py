@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from zapros.accounts.models import User
 from zapros.core.errors import ValidationFailed
 
-from . import fetching, policies, polling, secrets, tasks
+from . import fetching, policies, polling, secrets
 from .models import InboundMail, MailGateway
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def test_connection(actor: User, gateway_id) -> str:
 def poll_now(actor: User, gateway_id) -> None:
     """Queue a poll of the gateway at once, whatever its interval."""
     gateway = policies.access_gateway(actor, gateway_id)
-    tasks.poll_gateway(gateway.pk)
+    polling.request(gateway.pk)
 
 
 def skipped_log(gateway: MailGateway, limit: int = 50) -> QuerySet[InboundMail]:

@@ -14,7 +14,6 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
@@ -26,7 +25,7 @@ from zapros.clients.models import Client
 from zapros.core import clock
 from zapros.core.errors import DomainError, ValidationFailed
 from zapros.tickets import services
-from zapros.tickets.attachments import prepare_uploads
+from zapros.tickets.attachments import prepare_uploads, save_file
 from zapros.tickets.models import Message, Ticket
 
 from . import parsing
@@ -85,7 +84,7 @@ def receive(gateway: MailGateway, raw: bytes, *, memo: Memo | None = None) -> st
         subject=mail.subject[:255], received_at=clock.now(), storage_key=storage_key,
         size=len(raw),
     )
-    record.raw.save(storage_key, ContentFile(raw), save=False)
+    save_file(record.raw, storage_key, raw, shown_as=f"{storage_key}.eml")
     try:
         with transaction.atomic():
             record.status, record.reason = Status.INCOMING, ""

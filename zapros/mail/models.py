@@ -53,6 +53,12 @@ class MailGateway(models.Model):
 
     # What the gateway page shows.
     poll_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A running poll holds the gateway until this moment and moves it on as it works (a
+    # heartbeat); a poll whose process died lets it lapse, and the next one takes over.
+    poll_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # "Poll now" was asked for: the next sweep polls the gateway whatever its interval, even
+    # when handing the poll to a worker failed.
+    poll_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_polled_at = models.DateTimeField(_("last poll"), null=True, blank=True, editable=False)
     last_success_at = models.DateTimeField(
         _("last successful poll"), null=True, blank=True, editable=False
@@ -78,7 +84,7 @@ class MailGateway(models.Model):
     def is_due(self, now) -> bool:
         if not self.enabled:
             return False
-        if self.last_polled_at is None:
+        if self.last_polled_at is None or self.poll_requested_at is not None:
             return True
         # A few seconds of slack so that a minute-by-minute schedule hits a 3-minute interval.
         return now - self.last_polled_at >= timedelta(minutes=self.poll_interval,

@@ -6,6 +6,10 @@ batch is marked after all its imports committed. A crash or a dropped connection
 and the mark leaves the mail unread on the server; the next poll fetches it again and the
 unique key turns it into a counted duplicate, which is then marked. One gateway's failure is
 recorded on it and never stops the others.
+
+A poll holds its gateway with a short lease (``ZAPROS_MAIL_POLL_LEASE_SECONDS``) that it renews
+at every step; a poll whose worker was killed lets the lease lapse and the next poll, a minute
+later, takes over. Each step is bounded by the mailbox timeout, which the lease outlasts.
 """
 
 import logging
@@ -22,8 +26,56 @@ from .models import MailGateway, Pop3Seen
 
 log = logging.getLogger(__name__)
 
-# A poll that has not finished after this long is taken to have died with its process.
-LEASE = timedelta(minutes=15)
+
+
+def lease_length() -> timedelta:
+    return timedelta(seconds=settings.ZAPROS_MAIL_POLL_LEASE_SECONDS)
+
+
+class LeaseLost(Exception):
+    """Another poll took the gateway over: this one stalled past its lease."""
+
+
+class Lease:
+    """One poll's hold on its gateway, identified by the moment the poll started."""
+
+    def __init__(self, gateway_id: int, started):
+        self.gateway_id, self.started, self.renewed = gateway_id, started, started
+
+    @classmethod
+    def take(cls, gateway_id: int) -> "Lease | None":
+        now = clock.now()
+        claimed = MailGateway.objects.filter(pk=gateway_id).filter(
+            Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now)
+        ).update(poll_started_at=now, poll_lease_until=now + lease_length(),
+                 poll_requested_at=None)
+        return cls(gateway_id, now) if claimed else None
+
+    def mine(self):
+        return MailGateway.objects.filter(pk=self.gateway_id, poll_started_at=self.started)
+
+    def renew(self) -> None:
+        """The heartbeat: move the lease on (at most a few times per lease)."""
+        now = clock.now()
+        if now - self.renewed < lease_length() / 4:
+            return
+        if not self.mine().update(poll_lease_until=now + lease_length()):
+            raise LeaseLost
+        self.renewed = now
+
+
+def request(gateway_id: int) -> None:
+    """Poll the gateway as soon as possible, whatever its interval. The request is written
+    on the gateway first, so that when the queue cannot be reached (Redis down) the minute's
+    sweep (:func:`poll_due`) still polls it; the failed hand-off is only logged."""
+    from .tasks import poll_gateway  # the task module imports this one
+
+    MailGateway.objects.filter(pk=gateway_id).update(poll_requested_at=clock.now())
+    try:
+        poll_gateway(gateway_id)
+    except Exception:
+        log.exception("A poll of mail gateway %s could not be handed to a worker; "
+                      "the sweep will poll it", gateway_id)
 
 
 @dataclass
@@ -59,27 +111,28 @@ def poll_due() -> list[PollResult]:
 
 def poll(gateway_id: int) -> PollResult | None:
     """Poll one gateway now. None when another poll of it is still running."""
-    now = clock.now()
-    claimed = MailGateway.objects.filter(pk=gateway_id).filter(
-        Q(poll_started_at__isnull=True) | Q(poll_started_at__lt=now - LEASE)
-    ).update(poll_started_at=now)
-    if not claimed:
+    lease = Lease.take(gateway_id)
+    if lease is None:
         return None
     gateway = MailGateway.objects.select_related("department").get(pk=gateway_id)
     result = PollResult(gateway_id)
     try:
-        _poll(gateway, result)
+        _poll(gateway, result, lease)
+    except LeaseLost:
+        log.warning("Polling mail gateway %s stalled past its lease; another poll took over",
+                    gateway_id)
+        return result
     except Exception as error:
         if not isinstance(error, fetching.MailboxError):
             log.exception("Polling mail gateway %s failed", gateway_id)
         result.error = _describe(error)
     finished = clock.now()
-    changes = {"poll_started_at": None, "last_polled_at": finished}
+    changes = {"poll_started_at": None, "poll_lease_until": None, "last_polled_at": finished}
     if result.error:
         changes.update(last_error=result.error, last_error_at=finished)
     else:
         changes.update(last_success_at=finished, last_error="")
-    MailGateway.objects.filter(pk=gateway_id).update(**changes)
+    lease.mine().update(**changes)
     return result
 
 
@@ -88,9 +141,10 @@ def _describe(error: Exception) -> str:
     return str(message)[:2000]
 
 
-def _poll(gateway: MailGateway, result: PollResult) -> None:
+def _poll(gateway: MailGateway, result: PollResult, lease: Lease) -> None:
     box = fetching.open_mailbox(account(gateway), timeout=settings.ZAPROS_MAIL_TIMEOUT)
     try:
+        lease.renew()
         pop3 = gateway.protocol == MailGateway.Protocol.POP3
         known = (
             frozenset(Pop3Seen.objects.filter(gateway=gateway).values_list("uidl", flat=True))
@@ -99,12 +153,15 @@ def _poll(gateway: MailGateway, result: PollResult) -> None:
         keys = box.unseen(known)[: settings.ZAPROS_MAIL_BATCH]
         memo = ingest.Memo()
         for batch in batches(keys, box.sizes(keys)):
+            lease.renew()
             raws = box.fetch_many(batch)
+            lease.renew()
             missing = [key for key in batch if key not in raws]
             handled = []
             for key in batch:
                 if key in missing:
                     continue
+                lease.renew()
                 try:
                     outcome = ingest.receive(gateway, raws.pop(key), memo=memo)
                 except Exception as error:
@@ -117,6 +174,7 @@ def _poll(gateway: MailGateway, result: PollResult) -> None:
                 if outcome != ingest.NOT_OURS:
                     handled.append(key)
             # Every import of the batch has committed: now its mail may be marked.
+            lease.renew()
             box.done_many(handled)
             if missing:
                 raise fetching.MailboxError(

@@ -33,6 +33,11 @@ class OutgoingMail(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Envelope recipients the server accepted, and those it refused (address → [code, reply])
+    # and that have not accepted since: a mail refused to some recipients is retried to those
+    # alone while the refusal is temporary (4xx), and given up for them when it is not (5xx).
+    delivered_to = models.JSONField(default=list, blank=True)
+    refused = models.JSONField(default=dict, blank=True)
     next_attempt_at = models.DateTimeField(default=clock.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -53,3 +58,14 @@ class OutgoingMail(models.Model):
     @property
     def recipients(self) -> list[str]:
         return [*self.to, *self.cc]
+
+    @property
+    def undelivered(self) -> list[str]:
+        """The recipients the mail has not reached."""
+        return [address for address in self.recipients if address not in self.delivered_to]
+
+    @property
+    def pending(self) -> list[str]:
+        """The recipients the next attempt goes to: not reached and not refused for good."""
+        return [address for address in self.undelivered
+                if self.refused.get(address, [0])[0] < 500]

@@ -67,9 +67,15 @@ def queue(
 
 
 def _enqueue(pk: int) -> None:
+    """Hand the row to a worker. The row is committed whatever happens here: when the queue
+    cannot be reached (Redis down), the periodic sweep (:func:`send_due`, every minute) sends
+    it, and the change that wrote it must not be reported as failed."""
     from .tasks import send_mail  # the task module imports this one
 
-    send_mail(pk)
+    try:
+        send_mail(pk)
+    except Exception:
+        logger.exception("Mail %s could not be handed to a worker; the sweep will send it", pk)
 
 
 def _claimable(now):
@@ -80,7 +86,8 @@ def _claimable(now):
 
 
 def send(pk: int) -> bool:
-    """Send one row if it is due and nobody else is sending it. True when it went out."""
+    """Send one row if it is due and nobody else is sending it. True when it has reached
+    every recipient."""
     now = clock.now()
     claimed = _claimable(now).filter(pk=pk).update(
         status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
@@ -88,13 +95,18 @@ def send(pk: int) -> bool:
     if not claimed:
         return False
     mail = OutgoingMail.objects.get(pk=pk)
+    recipients = mail.pending
     try:
-        transport.deliver(mail)
+        refused = transport.deliver(mail, recipients)
     except Exception as error:  # every failure is recorded on the row and retried
         _failed(mail, error)
         return False
+    if refused or len(recipients) < len(mail.undelivered):  # refused now, or for good before
+        _refused(mail, recipients, refused)
+        return False
     OutgoingMail.objects.filter(pk=pk, status=Status.SENDING).update(
-        status=Status.SENT, sent_at=clock.now(), last_error="", claimed_at=None
+        status=Status.SENT, sent_at=clock.now(), last_error="", claimed_at=None,
+        delivered_to=[*mail.delivered_to, *recipients], refused={},
     )
     return True
 
@@ -109,10 +121,28 @@ def send_due(limit: int = 200) -> int:
     return sum(send(pk) for pk in due)
 
 
-def _failed(mail: OutgoingMail, error: Exception) -> None:
+def _failed(mail: OutgoingMail, error: Exception, **changes) -> None:
     text = describe_error(error)[:ERROR_MAX]
-    permanent = is_permanent(error)
-    final = permanent or mail.attempts >= settings.ZAPROS_MAIL_MAX_ATTEMPTS
+    _give_up_or_wait(mail, text, final=is_permanent(error), **changes)
+
+
+def _refused(mail: OutgoingMail, recipients: list[str], refused: dict) -> None:
+    """The server refused some of ``recipients`` (perhaps all): the others have the mail; a
+    temporary refusal is tried again later, a permanent one is given up for that address."""
+    mail.delivered_to = [*mail.delivered_to, *(r for r in recipients if r not in refused)]
+    mail.refused = {
+        **{address: reason for address, reason in mail.refused.items()
+           if address not in mail.delivered_to},
+        **{address: [code, text] for address, (code, text) in refused.items()},
+    }
+    text = "; ".join(f"{address}: {code} {reply}"
+                     for address, (code, reply) in mail.refused.items())[:ERROR_MAX]
+    _give_up_or_wait(mail, text, final=not mail.pending, delivered_to=mail.delivered_to,
+                     refused=mail.refused)
+
+
+def _give_up_or_wait(mail: OutgoingMail, text: str, *, final: bool, **changes) -> None:
+    final = final or mail.attempts >= settings.ZAPROS_MAIL_MAX_ATTEMPTS
     delay = min(
         settings.ZAPROS_MAIL_RETRY_SECONDS * 2 ** max(mail.attempts - 1, 0),
         settings.ZAPROS_MAIL_RETRY_MAX_SECONDS,
@@ -123,26 +153,19 @@ def _failed(mail: OutgoingMail, error: Exception) -> None:
         last_error=text,
         claimed_at=None,
         next_attempt_at=clock.now() + timedelta(seconds=delay),
+        **changes,
     )
 
 
 def is_permanent(error: Exception) -> bool:
     """The server said no for good (5xx to every recipient or to the data): retrying will not
     help. Connection trouble, timeouts and 4xx are worth another try."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _message in error.recipients.values()]
-        return bool(codes) and all(code >= 500 for code in codes)
     if isinstance(error, (smtplib.SMTPDataError, smtplib.SMTPSenderRefused)):
         return error.smtp_code >= 500
     return False
 
 
 def describe_error(error: Exception) -> str:
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "; ".join(
-            f"{address}: {code} {_text(message)}"
-            for address, (code, message) in error.recipients.items()
-        )
     if isinstance(error, smtplib.SMTPResponseException):
         return f"{error.smtp_code} {_text(error.smtp_error)}"
     return str(error) or type(error).__name__
@@ -153,14 +176,16 @@ def _text(value) -> str:
 
 
 def retry(mail: OutgoingMail) -> OutgoingMail:
-    """Queue a failed mail again with a fresh set of attempts, sent after the commit.
-    Call it inside a transaction with the row locked (``select_for_update``)."""
+    """Queue a failed mail again with a fresh set of attempts, sent after the commit to the
+    recipients it has not reached (a refusal for good is tried again too). Call it inside a
+    transaction with the row locked (``select_for_update``)."""
     if mail.status != Status.FAILED:
         raise Conflict(_("Only a mail that failed can be sent again."))
     now = clock.now()
     mail.status = Status.QUEUED
     mail.attempts = 0
     mail.next_attempt_at = now
-    mail.save(update_fields=["status", "attempts", "next_attempt_at"])
+    mail.refused = {}
+    mail.save(update_fields=["status", "attempts", "next_attempt_at", "refused"])
     transaction.on_commit(lambda: _enqueue(mail.pk))
     return mail

@@ -1,8 +1,16 @@
 """SMTP delivery of one outbox row through Django's mail backend (``EMAIL_*`` settings, read at
-call time). Raises whatever the backend raises; the outbox decides what a failure means."""
+call time). Raises whatever the backend raises; the outbox decides what a failure means.
 
+Over SMTP the envelope is sent here rather than by the backend, because the backend drops what
+the server answers when it refuses some recipients and accepts the others."""
+
+import smtplib
+
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 
 from .models import OutgoingMail
 
@@ -30,7 +38,27 @@ def build(mail: OutgoingMail) -> EmailMultiAlternatives:
     return message
 
 
-def deliver(mail: OutgoingMail) -> None:
+def deliver(mail: OutgoingMail, recipients: list[str]) -> dict[str, tuple[int, str]]:
+    """Send ``mail`` to the envelope ``recipients`` (its headers name everyone). Returns the
+    recipients the server refused, ``{address: (code, reply)}``: all of them when it accepted
+    none."""
     message = build(mail)
     with get_connection(fail_silently=False) as connection:
-        connection.send_messages([message])
+        if not isinstance(connection, SMTPBackend):  # console, files, tests' memory
+            connection.send_messages([message])
+            return {}
+        encoding = message.encoding or settings.DEFAULT_CHARSET
+        envelope = {sanitize_address(address, encoding): address for address in recipients}
+        try:
+            refused = connection.connection.sendmail(
+                sanitize_address(message.from_email, encoding), list(envelope),
+                message.message().as_bytes(linesep="\r\n"),
+            )
+        except smtplib.SMTPRecipientsRefused as error:
+            refused = error.recipients
+    return {envelope.get(address, address): (code, _text(reply))
+            for address, (code, reply) in refused.items()}
+
+
+def _text(value) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)

@@ -2,9 +2,12 @@
 
 Everything is checked before anything is written: an upload that is too big, of a forbidden
 kind, or whose content does not match its name refuses the whole message and stores nothing.
+A file the server cannot write (a full disk) refuses the message too, and leaves no file
+behind, partial or whole: every file stored has its row, whatever step fails.
 """
 
 import hashlib
+import logging
 import os
 import unicodedata
 import uuid
@@ -19,6 +22,8 @@ from django.utils.translation import gettext as _
 from zapros.core.errors import ValidationFailed
 
 from .models import Attachment, Message
+
+logger = logging.getLogger(__name__)
 
 SIGNATURES = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
@@ -38,6 +43,13 @@ EXTENSION_TYPES = {
 }
 # A saved mail is text to the sniffer; its name says which kind of text.
 TEXT_KINDS = frozenset({"text/plain", "message/rfc822"})
+
+
+class StorageFull(ValidationFailed):
+    """The server could not write a file (its disk is full, a quota is reached): nothing was
+    kept. Shown next to the files like a refused file; the API answers 507."""
+
+    status = 507
 
 
 @dataclass(frozen=True)
@@ -163,11 +175,33 @@ def store_uploads(
             sha256=upload.sha256,
             created_at=message.created_at,
         )
-        attachment.file.save(attachment.storage_key, ContentFile(upload.content), save=False)
+        save_file(attachment.file, attachment.storage_key, upload.content, shown_as=upload.name)
         written.append(attachment)
         stored.append(attachment)
     Attachment.objects.bulk_create(stored)
     return stored
+
+
+def save_file(field_file, name: str, content: bytes, *, shown_as: str) -> None:
+    """Write ``content`` into ``field_file`` (not saving its row). A write that fails leaves
+    no partial file behind and raises :class:`StorageFull`, naming the file ``shown_as``."""
+    storage = field_file.storage
+    intended = field_file.field.generate_filename(field_file.instance, name)
+    taken = storage.exists(intended)  # then the storage picks another name: never remove it
+    try:
+        field_file.save(name, ContentFile(content), save=False)
+    except OSError as error:
+        logger.error("Storing %s (%d bytes) failed: %s", intended, len(content), error)
+        if not taken:
+            try:
+                storage.delete(intended)
+            except OSError:
+                logger.exception("Removing the partial file %s failed", intended)
+        raise StorageFull(
+            _("“%(name)s” could not be saved on the server. Try again later, or send the "
+              "message without it.") % {"name": shown_as},
+            field="attachments",
+        ) from error
 
 
 def discard_files(attachments) -> None:

@@ -160,3 +160,64 @@ def test_message_ids_are_unique_and_in_the_sender_domain():
     second = outbox.new_message_id("Tech <tech@support.example>", tag="zapros.1024")
     assert first != second
     assert first.startswith("<zapros.1024.") and first.endswith("@support.example>")
+
+
+def test_a_copy_refused_for_good_is_recorded_and_the_mail_is_failed(db, smtp_server):
+    smtp_server.refuse["gone@example.com"] = "550 5.1.1 No such user"
+    mail = queue(cc=["gone@example.com", "carol@example.com"])
+    assert outbox.send(mail.pk) is False
+    mail.refresh_from_db()
+    [envelope] = smtp_server.envelopes
+    assert sorted(envelope.rcpt_tos) == ["alice@example.com", "carol@example.com"]
+    assert mail.status == Status.FAILED and mail.sent_at is None
+    assert mail.delivered_to == ["alice@example.com", "carol@example.com"]
+    assert mail.undelivered == ["gone@example.com"]
+    assert mail.refused == {"gone@example.com": [550, "5.1.1 No such user"]}
+    assert mail.last_error == "gone@example.com: 550 5.1.1 No such user"
+    make_due(mail)
+    assert outbox.send_due() == 0 and len(smtp_server.envelopes) == 1
+
+
+def test_a_copy_refused_for_now_is_retried_to_it_alone(db, smtp_server):
+    smtp_server.refuse["busy@example.com"] = "451 4.2.1 Mailbox busy"
+    smtp_server.refuse["gone@example.com"] = "550 5.1.1 No such user"
+    mail = queue(cc=["busy@example.com", "gone@example.com"])
+    assert outbox.send(mail.pk) is False
+    mail.refresh_from_db()
+    assert mail.status == Status.QUEUED and mail.delivered_to == ["alice@example.com"]
+    assert mail.pending == ["busy@example.com"]
+    assert "busy@example.com: 451" in mail.last_error and "gone@example.com: 550" in mail.last_error
+
+    del smtp_server.refuse["busy@example.com"]
+    make_due(mail)
+    assert outbox.send_due() == 0  # it reached busy@, and gone@ stays refused
+    mail.refresh_from_db()
+    assert [sorted(e.rcpt_tos) for e in smtp_server.envelopes] == [
+        ["alice@example.com"], ["busy@example.com"]]
+    assert mail.status == Status.FAILED and mail.attempts == 2
+    assert mail.undelivered == ["gone@example.com"]
+    assert mail.last_error == "gone@example.com: 550 5.1.1 No such user"
+    # Every recipient sees the same mail, with everyone in its headers.
+    assert smtp_server.messages[1]["Message-ID"] == mail.message_id
+    assert smtp_server.messages[1]["Cc"] == "busy@example.com, gone@example.com"
+
+    # Retried by hand, it goes to the one address it has not reached.
+    del smtp_server.refuse["gone@example.com"]
+    outbox.retry(mail)
+    assert outbox.send(mail.pk) is True
+    mail.refresh_from_db()
+    assert sorted(smtp_server.envelopes[2].rcpt_tos) == ["gone@example.com"]
+    assert mail.status == Status.SENT and mail.undelivered == [] and mail.refused == {}
+
+
+def test_temporary_refusals_end_failed_after_the_last_attempt(db, smtp_server, settings):
+    settings.ZAPROS_MAIL_MAX_ATTEMPTS = 2
+    smtp_server.refuse["busy@example.com"] = "452 4.2.2 Over quota"
+    mail = queue(cc=["busy@example.com"])
+    outbox.send(mail.pk)
+    make_due(mail)
+    outbox.send_due()
+    mail.refresh_from_db()
+    assert mail.status == Status.FAILED and mail.attempts == 2
+    assert mail.delivered_to == ["alice@example.com"] and len(smtp_server.envelopes) == 1
+    assert mail.last_error == "busy@example.com: 452 4.2.2 Over quota"
