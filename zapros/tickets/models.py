@@ -179,6 +179,10 @@ class Ticket(models.Model):
     def is_on_hold(self) -> bool:
         return self.state == State.ON_HOLD
 
+    @property
+    def is_archived(self) -> bool:
+        return self.state == State.ARCHIVED
+
     def state_after(self, action) -> State:
         """The state ``action`` leaves the ticket in, held or not as it is now. Raises
         InvalidTransition when the table has no such move."""

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zapros.accounts import roles
 from zapros.core.addresses import client_address
 from zapros.core.errors import DomainError, NotFound
-from zapros.tickets import policies, search, selectors, services, states
+from zapros.tickets import policies, search, selectors, services
 from zapros.tickets.states import Action
 from zapros.web.http import add_domain_error, perform
 
@@ -164,7 +164,7 @@ def _ticket_page(request, ticket, reply_form):
         "reply_reopens": page.reply_reopens,
         "can_resolve": Action.CLIENT_RESOLVE in page.offered,
         "can_archive": Action.ARCHIVE in page.offered,
-        "section": "all" if ticket.state == states.State.ARCHIVED else "requests",
+        "section": "all" if ticket.is_archived else "requests",
         "section_current": "true",
         "cc_addresses": page.cc_addresses,
     })
