@@ -178,8 +178,11 @@ class ImapBox:
     def unseen(self, known=frozenset()) -> list[str]:
         criteria = ["UNSEEN"]
         if self.account.address:
+            # The headers' text, not the server's parse of their addresses: a display name
+            # the server cannot parse ("Support [tickets] <support@…>") hid the mail before.
+            # A longer address containing this one is fetched too; the parser then skips it.
             address = _quote(self.account.address)
-            criteria += ["OR", "TO", address, "CC", address]
+            criteria += ["OR", "HEADER", "TO", address, "HEADER", "CC", address]
         data = self._call("uid", "SEARCH", *criteria)
         return [uid.decode() for uid in (data[0] or b"").split()]
 

@@ -265,3 +265,10 @@ def usable_files(parts: list[parsing.Part]) -> tuple[list[tuple[str, bytes]], li
 def read(raw: bytes) -> parsing.ParsedMail:
     """A stored or fetched mail, its undeclared text read favouring the site's languages."""
     return parsing.parse(raw, languages=[code for code, _name in settings.LANGUAGES])
+
+
+def described(raw: bytes) -> str:
+    """One line about a mail, for the gateway's page: who sent it, its subject, whom it is to."""
+    mail = read(raw)
+    to = ", ".join([*mail.to, *mail.cc][:5]) or "?"
+    return f"{mail.from_address or '?'} · {mail.subject or '—'} → {to}"

@@ -72,6 +72,10 @@ class MailGateway(models.Model):
     )
     duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0, editable=False)
     throttled_count = models.PositiveIntegerField(_("throttled"), default=0, editable=False)
+    # What the last poll fetched and left unread because it is not addressed to the gateway
+    # (the server's search is wider than the address): how many, and one of them.
+    left_unread = models.PositiveIntegerField(_("left unread"), default=0, editable=False)
+    left_unread_example = models.CharField(max_length=500, blank=True, editable=False)
 
     class Meta:
         ordering = ["name", "id"]

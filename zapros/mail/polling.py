@@ -83,6 +83,7 @@ class PollResult:
     gateway_id: int
     outcomes: dict = field(default_factory=dict)
     error: str = ""
+    left_unread_example: str = ""   # a mail fetched and not ours: who, what, to whom
 
     def add(self, outcome: str) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
@@ -127,7 +128,9 @@ def poll(gateway_id: int) -> PollResult | None:
             log.exception("Polling mail gateway %s failed", gateway_id)
         result.error = _describe(error)
     finished = clock.now()
-    changes = {"poll_started_at": None, "poll_lease_until": None, "last_polled_at": finished}
+    changes = {"poll_started_at": None, "poll_lease_until": None, "last_polled_at": finished,
+               "left_unread": result.outcomes.get(ingest.NOT_OURS, 0),
+               "left_unread_example": result.left_unread_example[:500]}
     if result.error:
         changes.update(last_error=result.error, last_error_at=finished)
     else:
@@ -162,8 +165,9 @@ def _poll(gateway: MailGateway, result: PollResult, lease: Lease) -> None:
                 if key in missing:
                     continue
                 lease.renew()
+                raw = raws.pop(key)
                 try:
-                    outcome = ingest.receive(gateway, raws.pop(key), memo=memo)
+                    outcome = ingest.receive(gateway, raw, memo=memo)
                 except Exception as error:
                     log.exception("Importing a mail through gateway %s failed", gateway.pk)
                     result.error = _describe(error)
@@ -173,6 +177,8 @@ def _poll(gateway: MailGateway, result: PollResult, lease: Lease) -> None:
                     Pop3Seen.objects.get_or_create(gateway=gateway, uidl=key[:70])
                 if outcome != ingest.NOT_OURS:
                     handled.append(key)
+                elif not result.left_unread_example:
+                    result.left_unread_example = ingest.described(raw)
             # Every import of the batch has committed: now its mail may be marked.
             lease.renew()
             box.done_many(handled)

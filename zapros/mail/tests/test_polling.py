@@ -45,6 +45,7 @@ def test_imap_imports_unread_mail_for_its_address_and_marks_it_read(cast, mail_s
     gateway.refresh_from_db()
     assert gateway.last_success_at is not None and gateway.last_error == ""
     assert (gateway.imported_count, gateway.incoming_count, gateway.auto_count) == (1, 1, 1)
+    assert gateway.left_unread == 0   # the server's search never sent the alias mail
 
     again = polling.poll(gateway.pk)
     assert again.outcomes == {}
@@ -222,3 +223,35 @@ def test_a_mail_the_sender_sent_twice_and_another_reusing_its_message_id(cast, m
     assert sorted(Message.objects.values_list("body", flat=True)) == [
         "Другое письмо", "Первое письмо"]
     assert mail_server.unseen_count(login) == 0
+
+
+@pytest.mark.parametrize("to", [
+    f'"Support | Acme [EU]" <{GATEWAY}>',
+    f"Support [tickets] <{GATEWAY}>",
+    f'"a@b" <{GATEWAY}>, "Other | one" <other@example.org>',
+])
+def test_imap_finds_mail_whatever_the_display_name_around_the_address(cast, mail_server, to):
+    gateway, login = imap_gateway(mail_server, cast.tech)
+    mail_server.deliver(login, plain("Odd display name", to=to))
+
+    result = polling.poll(gateway.pk)
+
+    assert result.error == "" and result.outcomes == {"ticket": 1}
+    assert mail_server.unseen_count(login) == 0
+
+
+def test_mail_fetched_but_not_addressed_to_the_gateway_is_shown_on_its_page(
+        cast, mail_server, logged_in):
+    from django.urls import reverse
+
+    gateway, login = imap_gateway(mail_server, cast.tech)
+    # The server's header search finds the address inside a longer one; the parser knows.
+    mail_server.deliver(login, plain(to=f"x{GATEWAY}", subject="Close but not ours"))
+
+    assert polling.poll(gateway.pk).outcomes == {ingest.NOT_OURS: 1}
+
+    gateway.refresh_from_db()
+    assert gateway.left_unread == 1 and f"x{GATEWAY}" in gateway.left_unread_example
+    assert mail_server.unseen_count(login) == 1
+    page = logged_in(cast.admin).get(reverse("staff:gateway", args=[gateway.pk]))
+    assert "Close but not ours" in page.content.decode()
