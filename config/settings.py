@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "zapros.clients",
     "zapros.diagnostics",
     "zapros.notify",
+    "zapros.sla",
     "zapros.tickets",
     "zapros.mail",
     "zapros.api",

@@ -138,6 +138,11 @@ class Department(models.Model):
         User, related_name="departments", blank=True, verbose_name=_("staff"),
         limit_choices_to={"role__in": sorted(r.value for r in STAFF_ROLES)},
     )
+    show_due_to_clients = models.BooleanField(
+        _("show clients when we will answer"),
+        default=False,
+        help_text=_("The portal tells the client by when the answer is due."),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:

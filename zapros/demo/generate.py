@@ -301,7 +301,7 @@ class Generator:
             rng.choice((2, 2, 2, 2, 1, 3, 4)), str(sim.state), sim.assignee, sim.holder,
             t(sim.held_at), created, t(sim.updated_at), t(flags.client_activity_at),
             flags.last_public_from_client, flags.needs_reply, due, t(flags.last_staff_public_at),
-            t(sim.client_seen_at), "",
+            t(sim.client_seen_at), "", "web", t(asked) if flags.needs_reply else None, False,
         ))
         message_ids = []
         for at, kind, visibility, author, body, attach in sim.messages:
@@ -337,7 +337,7 @@ class Generator:
             "service_id", "priority", "state", "assignee_id", "holder_id", "held_at",
             "created_at", "updated_at", "client_activity_at", "last_public_from_client",
             "needs_reply", "reply_due_at", "last_staff_public_at", "client_seen_at",
-            "hold_reason")),
+            "hold_reason", "channel", "waiting_since", "late")),
         "messages": ("tickets_message", (
             "id", "ticket_id", "author_id", "author_kind", "visibility", "body", "channel",
             "created_at", "email_message_id", "rendered")),
@@ -352,7 +352,7 @@ class Generator:
                                        "created_at", "updated_at")),
     }
     # Which columns hold times (seconds since the epoch until written) and JSON.
-    TIMES = {name: {i for i, c in enumerate(cols) if c.endswith("_at")}
+    TIMES = {name: {i for i, c in enumerate(cols) if c.endswith(("_at", "_since"))}
              for name, (_t, cols) in TABLES.items()}
 
     def bulk_load(self):

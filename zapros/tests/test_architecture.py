@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]  # the zapros package
 # cycle forms, except the interfaces, which nothing else imports.
 LAYERS = {
     "core": 0,
-    "accounts": 1, "clients": 1, "billing": 1, "notify": 1, "diagnostics": 1,
+    "accounts": 1, "clients": 1, "billing": 1, "notify": 1, "diagnostics": 1, "sla": 1,
     "tickets": 2,
     "mail": 3, "importers": 3, "reports": 3, "demo": 3, "api": 3, "web": 3,
 }
@@ -260,6 +260,7 @@ TICKETS_FLOORS = {
     "states": 0, "rendering": 0,
     "models": 1, "conversation": 1,
     "policies": 2, "validation": 2, "numbering": 2, "attachments": 2, "files": 2,
+    "deadlines": 2,
     "writes": 3, "notifications": 3, "diagnostics": 3,
     "selectors": 4,
     "search": 5,

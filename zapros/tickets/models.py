@@ -93,6 +93,8 @@ class Ticket(models.Model):
         related_name="held_tickets", verbose_name=_("held by"),
     )
     held_at = models.DateTimeField(null=True, blank=True)
+    # How the request came in: SLA policies may depend on it.
+    channel = models.CharField(_("channel"), max_length=10, default="web")
     created_at = models.DateTimeField(_("created"), default=clock.now)
     updated_at = models.DateTimeField(_("last activity"), default=clock.now)
     # The last change the client can see (a public message, a status they see). Client pages
@@ -101,7 +103,14 @@ class Ticket(models.Model):
     # Denormalised from the conversation so that the queue sorts and filters on indexes.
     last_public_from_client = models.BooleanField(default=True)
     needs_reply = models.BooleanField(_("needs reply"), default=True)
+    # The client's oldest public message still waiting for our answer (conversation.Flags).
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    # The due time of the live response clock (zapros.tickets.deadlines writes it), for the
+    # queue's order; None while nothing is due or the clock is paused.
     reply_due_at = models.DateTimeField(_("reply due"), null=True, blank=True)
+    # A clock of the current round was breached: the answer came late, or the resolution is
+    # overdue (the "answered but overdue" marker).
+    late = models.BooleanField(_("late"), default=False)
     last_staff_public_at = models.DateTimeField(null=True, blank=True)
     client_seen_at = models.DateTimeField(null=True, blank=True)
     # Split and merge (services.restructure): where the conversation came from or went.
@@ -389,6 +398,9 @@ class Event(models.Model):
         CC_ADDED = "cc_added", _("Copy address added")
         CC_REMOVED = "cc_removed", _("Copy address removed")
         MAIL_RETRIED = "mail_retried", _("Mail sent again")
+        SLA_CHANGED = "sla_changed", _("SLA changed")
+        SLA_WARNING = "sla_warning", _("SLA deadline near")
+        SLA_BREACHED = "sla_breached", _("SLA deadline passed")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
