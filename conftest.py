@@ -3,6 +3,7 @@ the services, so tests never start from an impossible state."""
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,25 @@ def make_staff(email, name, role=Role.AGENT, departments=()):
     for department in departments:
         department.members.add(user)
     return user
+
+
+def make_policy(name, *, departments=(), topics=(), position=None, **fields):
+    """An SLA policy ahead of the default one (the migrations' three days around the clock)
+    with ``fields`` as targets and conditions, as an administrator would save it."""
+    from zapros.sla.models import Policy
+    from zapros.tickets import deadlines
+
+    if position is None:
+        position = Policy.objects.filter(is_default=False).count() + 1
+    policy = Policy.objects.create(name=name, position=position, **fields)
+    policy.departments.set(departments)
+    policy.topics.set(topics)
+    deadlines.configuration_changed()
+    return policy
+
+
+# The default policy's response targets, as the migrations leave them.
+DEFAULT_RESPONSE = timedelta(days=3)
 
 
 def make_client(email, name, language="en"):

@@ -115,7 +115,7 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "in_support_center", "response_deadline", "outgoing_email",
+    list_display = ("name", "in_support_center", "show_due_to_clients", "outgoing_email",
                     "staff_count", "position")
     list_editable = ("position",)
     list_filter = ("in_support_center", "clients_choose_priority")

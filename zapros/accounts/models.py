@@ -114,6 +114,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 def default_response_deadline():
+    """Departments' response deadline before SLA policies replaced it (old migrations)."""
     return timedelta(days=3)
 
 
@@ -123,9 +124,6 @@ class Department(models.Model):
         _("in the support center"),
         default=True,
         help_text=_("Clients may choose this department when they open a request."),
-    )
-    response_deadline = models.DurationField(
-        _("response deadline"), default=default_response_deadline
     )
     outgoing_email = models.EmailField(_("outgoing address"), blank=True)
     clients_choose_priority = models.BooleanField(

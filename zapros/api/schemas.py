@@ -80,7 +80,8 @@ class StaffTopicOut(TopicOut):
     view: Literal["staff"] = "staff"
     department: DepartmentOut | None = Field(description="Where a request on it is routed.")
     response_deadline_hours: float | None = Field(
-        description="Its response deadline, replacing the department's."
+        description="The first response target (business hours) of the SLA policy a request "
+                    "on this topic in its department falls under; null when none is tracked."
     )
 
 

@@ -35,7 +35,8 @@ from django.db.models import Max
 
 from zapros.accounts.models import Department, Role, User
 from zapros.clients.models import Client, Service
-from zapros.tickets import conversation, rendering, search
+from zapros.sla.models import Clock, Policy, Revision
+from zapros.tickets import rendering, search
 from zapros.tickets.models import (
     Attachment,
     Event,
@@ -67,7 +68,7 @@ EMAIL_DOMAIN = "bench.zapros.test"
 
 # Ids are handed out in a fixed block per ticket (a life has at most 12 messages and 24
 # events), so that workers need not agree on them; the gaps cost nothing.
-PER_TICKET = {"messages": 12, "events": 24}
+PER_TICKET = {"messages": 12, "events": 24, "clocks": 2}
 
 
 @dataclass
@@ -94,7 +95,79 @@ class Generator:
         self.connection = connections[options.using]
         self.postgres = self.connection.vendor == "postgresql"
         self.counts = dict.fromkeys(
-            ("tickets", "messages", "events", "attachments", "ratings", "shares"), 0)
+            ("tickets", "messages", "events", "attachments", "ratings", "shares", "clocks"), 0)
+
+    # --- service levels ---------------------------------------------------------------------
+    def policies(self):
+        """The response deadlines of the seed as SLA policies around the clock: a topic's
+        first, then its department's (:mod:`zapros.sla.matching` picks them so); the
+        generator sets each ticket's clocks by the same targets."""
+        db = self.o.using
+        self.policy_of = {}
+        position = Policy.objects.using(db).filter(is_default=False).count() + 1
+        for key, (pk, deadline), name in [
+                *((("topic", t[0]), t, n) for t, (n, _d) in zip(self.topics, TOPICS,
+                                                                 strict=True)),
+                *((("department", d[0]), (d[0], d[1]), n)
+                  for d, (n, *_rest) in zip(self.departments, DEPARTMENTS, strict=True))]:
+            if deadline is None:
+                continue
+            policy, created = Policy.objects.using(db).get_or_create(
+                name=f"{name} ({key[0]})", defaults={
+                    "position": position, "first_response": deadline,
+                    "next_response": deadline})
+            if created:
+                getattr(policy, f"{key[0]}s").add(pk)
+            self.policy_of[key] = (policy.pk, policy.name, deadline)
+            position += 1
+        default = Policy.objects.using(db).filter(is_default=True).first()
+        self.default_policy = (default.pk, default.name, default.first_response) \
+            if default is not None and default.first_response else None
+        Revision.objects.using(db).update_or_create(
+            pk=1, defaults={"value": random.Random().getrandbits(62)})
+
+    def targets(self, department_id, topic_id):
+        """(policy id, name, response target) of a ticket, as the policies choose."""
+        return (self.policy_of.get(("topic", topic_id))
+                or self.policy_of.get(("department", department_id)) or self.default_policy)
+
+    def clocks(self, rows, pk, ticket_id, sim, t, created, policy) -> bool:
+        """The first response clock of the life, and the live one of the wait it ends
+        with, by the rules of :mod:`zapros.sla.clocks` around the clock (see
+        :meth:`policies`), from id ``pk`` on. Returns whether one of the present round was
+        breached (the ticket's ``late``)."""
+        if policy is None:
+            return False
+        policy_id, name, target = policy
+        length = target.total_seconds()
+        now = self.until.timestamp()
+        answers = [(t(at), author) for at, kind, visibility, author, _body, _file
+                   in sim.messages if kind == "staff" and visibility == "public"]
+
+        def clock(metric, start, *, ended=None, staff=None, why="client_message"):
+            due = start + length
+            breached = due < (ended if ended is not None else now)
+            state = "breached" if breached else ("met" if ended is not None else "running")
+            reason = {"start": why, **({"end": "answered"} if ended is not None else {})}
+            rows.clocks.append((
+                pk + len(rows.clocks) - first, ticket_id, metric, state, policy_id, name, None,
+                length, start, due, start + length * 0.8,
+                start + length * 0.8 if breached or (ended is None and due < now) else None,
+                None, due if breached else None, ended, [], 0.0,
+                ended - start if ended is not None else None, reason,
+                ended if ended is not None else start, staff))
+            return breached
+
+        first = len(rows.clocks)
+        late = False
+        if answers:
+            at, author = answers[0]
+            late = clock("first_response", created, ended=at, staff=author)
+        flags = sim.flags
+        if flags.running and sim.state in (State.NEW, State.OPEN, State.ON_HOLD):
+            late = clock("next_response" if answers else "first_response",
+                         t(flags.waiting_since))
+        return late
 
     # --- people -----------------------------------------------------------------------------
     def people(self):
@@ -107,15 +180,14 @@ class Generator:
         self.departments = []
         for position, (name, public, deadline, share) in enumerate(DEPARTMENTS, start=1):
             department, _created = Department.objects.using(db).get_or_create(
-                name=name, defaults={"in_support_center": public, "response_deadline": deadline,
-                                     "position": position})
-            self.departments.append((department.pk, department.response_deadline, share,
+                name=name, defaults={"in_support_center": public, "position": position})
+            self.departments.append((department.pk, deadline, share,
                                      department.in_support_center))
         self.topics = []
         for name, deadline in TOPICS:
-            topic, _created = Topic.objects.using(db).get_or_create(
-                name=name, defaults={"response_deadline": deadline})
-            self.topics.append((topic.pk, topic.response_deadline))
+            topic, _created = Topic.objects.using(db).get_or_create(name=name)
+            self.topics.append((topic.pk, deadline))
+        self.policies()
 
         joined = self.until - timedelta(days=365 * o.years + 30)
         agents = o.agents or max(4, min(80, n // 15000 + 6))
@@ -190,7 +262,7 @@ class Generator:
         db = o.using
         self.next_id = {
             model: (model.objects.using(db).aggregate(m=Max("pk"))["m"] or 0) + 1
-            for model in (Ticket, Message, Event, Attachment, Rating, Share)
+            for model in (Ticket, Message, Event, Attachment, Rating, Share, Clock)
         }
         counter = TicketCounter.objects.using(db).filter(pk=1).first()
         first_number = max(
@@ -221,12 +293,13 @@ class Generator:
             if self.postgres:
                 with self.connection.cursor() as cursor:
                     for sql in self.connection.ops.sequence_reset_sql(
-                            no_style(), [Ticket, Message, Event, Attachment, Rating, Share]):
+                            no_style(), [Ticket, Message, Event, Attachment, Rating, Share,
+                                         Clock]):
                         cursor.execute(sql)
         self.out.write("\n")
         self.search_hook()
         self.tidy(("tickets_ticket", "tickets_message", "tickets_event", "tickets_attachment",
-                   "tickets_rating", "tickets_share", "tickets_search"))
+                   "tickets_rating", "tickets_share", "tickets_search", "sla_clock"))
         return time.monotonic() - began
 
     def tidy(self, tables):
@@ -287,12 +360,14 @@ class Generator:
                for model, name in ((Message, "messages"), (Event, "events"),
                                    (Attachment, "messages"))}
         topic = rng.choice(self.topics) if rng.random() < 0.3 else (None, None)
-        deadline = conversation.deadline_for(topic[1], department[1])
+        policy = self.targets(department[0], topic[0])
         services = self.services.get(client, [])
         subject = rng.choice(self.subjects)
-        asked = flags.reply_due_at  # in a replayed life, when the deadline started
-        due = None if asked is None else (
-            deadline.due(datetime.fromtimestamp(t(asked), UTC)).timestamp())
+        waiting = t(flags.waiting_since) if flags.running else None
+        due = None if waiting is None or policy is None else (
+            waiting + policy[2].total_seconds())
+        late = self.clocks(rows, self.next_id[Clock] + i * PER_TICKET["clocks"], ticket_id,
+                           sim, t, created, policy)
         rows.tickets.append((
             ticket_id, number, client, department[0], subject,
             subject if rng.random() < 0.8 else f"{subject} (checked)",
@@ -301,7 +376,7 @@ class Generator:
             rng.choice((2, 2, 2, 2, 1, 3, 4)), str(sim.state), sim.assignee, sim.holder,
             t(sim.held_at), created, t(sim.updated_at), t(flags.client_activity_at),
             flags.last_public_from_client, flags.needs_reply, due, t(flags.last_staff_public_at),
-            t(sim.client_seen_at), "", "web", t(asked) if flags.needs_reply else None, False,
+            t(sim.client_seen_at), "", "web", waiting, late,
         ))
         message_ids = []
         for at, kind, visibility, author, body, attach in sim.messages:
@@ -338,6 +413,11 @@ class Generator:
             "created_at", "updated_at", "client_activity_at", "last_public_from_client",
             "needs_reply", "reply_due_at", "last_staff_public_at", "client_seen_at",
             "hold_reason", "channel", "waiting_since", "late")),
+        "clocks": ("sla_clock", (
+            "id", "ticket_id", "metric", "state", "policy_id", "policy_name", "calendar_id",
+            "target", "started_at", "due_at", "warn_at", "warned_at", "next_escalation_at",
+            "breached_at", "ended_at", "pauses", "paused", "took", "reason", "updated_at",
+            "staff_id")),
         "messages": ("tickets_message", (
             "id", "ticket_id", "author_id", "author_kind", "visibility", "body", "channel",
             "created_at", "email_message_id", "rendered")),
@@ -354,6 +434,9 @@ class Generator:
     # Which columns hold times (seconds since the epoch until written) and JSON.
     TIMES = {name: {i for i, c in enumerate(cols) if c.endswith(("_at", "_since"))}
              for name, (_t, cols) in TABLES.items()}
+    # Durations, in seconds until written.
+    DURATIONS = {name: {i for i, c in enumerate(cols) if c in ("target", "paused", "took")}
+                 for name, (_t, cols) in TABLES.items()}
 
     def bulk_load(self):
         return _BulkLoad(self)
@@ -384,7 +467,7 @@ class Generator:
         return "".join(map(COPY_LINES[name], batch))
 
     def _parameters(self, name, batch):
-        times = self.TIMES[name]
+        times, durations = self.TIMES[name], self.DURATIONS[name]
         adapt = self.connection.ops.adapt_datetimefield_value
 
         def value(i, v):
@@ -392,7 +475,9 @@ class Generator:
                 return None
             if i in times:
                 return adapt(datetime.fromtimestamp(v, UTC))
-            if isinstance(v, dict):
+            if i in durations:  # as DurationField keeps them without a native type
+                return round(v * 1_000_000)
+            if isinstance(v, dict | list):
                 return json.dumps(v)
             return v
 
@@ -474,6 +559,7 @@ class _Rows:
     def __init__(self):
         self.tickets, self.messages, self.attachments = [], [], []
         self.events, self.shares, self.ratings = [], [], []
+        self.clocks = []
 
 
 class _BulkLoad:
@@ -564,7 +650,12 @@ COPY_LINES = {
         f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{r[6]}\t{_n(r[7])}\t{_n(r[8])}\t"
         f"{r[9]}\t{r[10]}\t{_n(r[11])}\t{_n(r[12])}\t{_t(r[13])}\t{_t(r[14])}\t{_t(r[15])}\t"
         f"{_t(r[16])}\t{_b(r[17])}\t{_b(r[18])}\t{_t(r[19])}\t{_t(r[20])}\t{_t(r[21])}\t"
-        f"{r[22]}\n"),
+        f"{r[22]}\t{r[23]}\t{_t(r[24])}\t{_b(r[25])}\n"),
+    "clocks": lambda r: (
+        f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{_escape(r[5])}\t\\N\t{r[7]} seconds\t"
+        f"{_t(r[8])}\t{_t(r[9])}\t{_t(r[10])}\t{_t(r[11])}\t{_t(r[12])}\t{_t(r[13])}\t"
+        f"{_t(r[14])}\t[]\t{r[16]} seconds\t{_n(r[17]) if r[17] is None else f'{r[17]} seconds'}"
+        f"\t{_escape(json.dumps(r[18]))}\t{_t(r[19])}\t{_n(r[20])}\n"),
     "messages": lambda r: (
         f"{r[0]}\t{r[1]}\t{_n(r[2])}\t{r[3]}\t{r[4]}\t{_escape(r[5])}\t{r[6]}\t{_t(r[7])}\t"
         f"{r[8]}\t{_escape(r[9])}\n"),

@@ -12,22 +12,11 @@ from zapros.tickets.models import Event
 from zapros.tickets.states import Action, State
 
 
-class _AskedAt:
-    """The deadline a life is replayed with: the moment it starts stands for the due date.
-    The topic, and with it the response time, is drawn after the life, and the life is fitted
-    into its span first (see ``generate.Generator.ticket``)."""
-
-    def due(self, start):
-        return start
-
-    def started(self, due):
-        return due
-
-
-ASKED_AT = _AskedAt()
-# As a new ticket row holds them; in a life ``reply_due_at`` holds when the deadline started.
-NEW_FLAGS = conversation.Flags(last_public_from_client=True, needs_reply=True, reply_due_at=None,
-                               last_staff_public_at=None, client_activity_at=0.0)
+# As a new ticket row holds them. The SLA clocks are set from the life once it is fitted into
+# its span and its topic drawn (``generate.Generator.clocks``).
+NEW_FLAGS = conversation.Flags(last_public_from_client=True, needs_reply=True,
+                               waiting_since=None, last_staff_public_at=None,
+                               client_activity_at=0.0)
 
 
 @dataclass
@@ -51,7 +40,7 @@ class Sim:
         visibility = "internal" if internal else "public"
         self.messages.append((at, kind, visibility, author, body, attach))
         self.flags = conversation.after_message(self.flags, author_kind=kind,
-                                                visibility=visibility, at=at, deadline=ASKED_AT)
+                                                visibility=visibility, at=at)
         self.updated_at = at
         self.refresh()  # the services save (and so refresh) after every message
         return len(self.messages) - 1

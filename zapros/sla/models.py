@@ -141,8 +141,9 @@ class Policy(models.Model):
 
 
 class Revision(models.Model):
-    """One row counting changes of the SLA configuration (policies, calendars): processes
-    that keep the compiled policies in memory compare it before they use them."""
+    """One row that every change of the SLA configuration (policies, calendars) sets to a new
+    value: processes that keep the compiled policies in memory compare it before they use
+    them."""
 
     value = models.PositiveBigIntegerField(default=0)
 
@@ -177,6 +178,8 @@ class Clock(models.Model):
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     warn_at = models.DateTimeField(null=True, blank=True)
     warned_at = models.DateTimeField(null=True, blank=True)
+    # The next later rung of the department's escalation ladder, while one is left.
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
     # When it was met or cancelled: a clock is live until then. A breached clock is still
     # live until it is answered late, and keeps its state.
@@ -205,6 +208,8 @@ class Clock(models.Model):
                          condition=models.Q(state="running")),
             models.Index(fields=["warn_at"], name="clock_running_warn",
                          condition=models.Q(state="running", warned_at__isnull=True)),
+            models.Index(fields=["next_escalation_at"], name="clock_next_escalation",
+                         condition=models.Q(next_escalation_at__isnull=False)),
             # The report's periods.
             models.Index(fields=["started_at", "metric"], name="clock_started"),
         ]
@@ -217,3 +222,41 @@ class Clock(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.metric} {self.state}"
+
+
+class EscalationStep(models.Model):
+    """Who is told when a clock of a department's ticket nears or passes its due time: the
+    steps of its ladder. A department without steps follows the ladder of all departments
+    (steps without a department); without any, the ticket's assignee is warned and the
+    assignee and the department's supervisors are told of a breach."""
+
+    class When(models.TextChoices):
+        WARNING = "warning", _("Deadline near")
+        BREACH = "breach", _("Deadline passed")
+
+    class Who(models.TextChoices):
+        ASSIGNEE = "assignee", _("The assignee")
+        SUPERVISORS = "supervisors", _("The department's supervisors")
+        ADMINS = "admins", _("Administrators")
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("department"), help_text=_("Empty: every department without its own."),
+    )
+    when = models.CharField(_("when"), max_length=8, choices=When.choices)
+    who = models.CharField(_("who is told"), max_length=12, choices=Who.choices)
+    # For a breach: how long after the due time (a later rung of the ladder).
+    after = models.DurationField(_("after"), default=timedelta(0),
+                                 help_text=_("For a breach: how long after the due time."))
+
+    class Meta:
+        ordering = ["department_id", "when", "after", "id"]
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation ladder")
+        constraints = [
+            models.UniqueConstraint(fields=["department", "when", "who", "after"],
+                                    name="escalation_step_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_when_display()}: {self.get_who_display()}"

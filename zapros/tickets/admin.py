@@ -13,7 +13,7 @@ from .models import Event, Message, Ticket, Topic
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
-    list_display = ("name", "department", "response_deadline", "active")
+    list_display = ("name", "department", "active")
     list_editable = ("active",)
     list_filter = ("active", "department")
     list_select_related = ("department",)

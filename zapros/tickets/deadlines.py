@@ -1,20 +1,473 @@
 """The SLA clocks of tickets, kept in step with every operation.
 
-The rules are pure (:mod:`zapros.sla.clocks` on :mod:`zapros.sla.businesstime`); this module
-reads a ticket's policy and clocks, applies them and writes the result in the operation's
-transaction.
+The rules are pure (:mod:`zapros.sla.clocks` on :mod:`zapros.sla.businesstime`, the choice of
+policy :mod:`zapros.sla.matching`); this module reads a ticket's policy and clocks, applies
+the rules and writes the result in the operation's transaction: the clock rows, the ticket's
+``reply_due_at`` and ``late`` (what the queue sorts and filters by) and the events the
+history shows.
+
+Policies and calendars are compiled once per process and read again when the configuration's
+revision moves (:func:`configuration_changed`): one small query per write that needs them.
 """
 
+from __future__ import annotations
+
+import secrets
+import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import F
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 
-from zapros.sla.models import Revision
+from zapros.accounts.models import Role, User
+from zapros.accounts.system import system_actor
+from zapros.core import clock as wall
+from zapros.sla import businesstime, clocks, matching
+from zapros.sla.models import (
+    BusinessCalendar,
+    CalendarDay,
+    Clock,
+    EscalationStep,
+    Policy,
+    Revision,
+)
+
+from .models import Event, Message, Ticket
+
+# The targets when no policy exists at all (a database emptied by tests, say): none tracked.
+_NOTHING = clocks.Targets(None, "", businesstime.ALWAYS, None)
+
+
+# --- the configuration, compiled ------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    department_id: int | None
+    when: str
+    who: str
+    after: timedelta
+
+
+# Without any ladder: the assignee hears of a deadline near; the assignee and the
+# department's supervisors of one passed.
+DEFAULT_LADDER = (
+    Step(None, EscalationStep.When.WARNING, EscalationStep.Who.ASSIGNEE, timedelta(0)),
+    Step(None, EscalationStep.When.BREACH, EscalationStep.Who.ASSIGNEE, timedelta(0)),
+    Step(None, EscalationStep.When.BREACH, EscalationStep.Who.SUPERVISORS, timedelta(0)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    revision: int
+    rules: tuple[matching.Rule, ...]
+    calendars: dict[int, businesstime.Calendar]
+    steps: tuple[Step, ...] = ()
+
+    def ladder(self, department_id: int | None, when: str) -> list[Step]:
+        """The steps for a ticket of ``department_id``: the department's own, else those of
+        all departments, else :data:`DEFAULT_LADDER`; in the order of their delay."""
+        for source in (
+            [s for s in self.steps if s.department_id == department_id],
+            [s for s in self.steps if s.department_id is None],
+            DEFAULT_LADDER,
+        ):
+            steps = [s for s in source if s.when == when]
+            if steps:
+                return sorted(steps, key=lambda s: s.after)
+        return []
+
+    def next_rung(self, department_id: int | None, after: timedelta) -> timedelta | None:
+        """The delay of the next breach step later than ``after``, if any."""
+        later = [s.after for s in self.ladder(department_id, EscalationStep.When.BREACH)
+                 if s.after > after]
+        return min(later, default=None)
+
+
+_compiled: Compiled | None = None
+_lock = threading.Lock()
+
+
+def compiled() -> Compiled:
+    """The policies and calendars as the rules read them, read again when they changed."""
+    global _compiled
+    revision = Revision.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+    current = _compiled
+    if current is not None and current.revision == revision:
+        return current
+    with _lock:
+        fresh = _compile(revision)
+        _compiled = fresh
+    return fresh
+
+
+def calendar_of(calendar: BusinessCalendar, days: Iterable[CalendarDay]) -> businesstime.Calendar:
+    """The pure calendar of a calendar row and its days."""
+    if calendar.always_open:
+        return businesstime.ALWAYS
+    week = tuple(tuple(tuple(span) for span in day) for day in calendar.week)
+    exceptions = {}
+    for day in days:
+        if day.kind == CalendarDay.Kind.WORKING:
+            exceptions[day.day] = tuple(tuple(span) for span in day.spans)
+        else:
+            exceptions[day.day] = _without(week[day.day.weekday()], day.spans)
+    return businesstime.Calendar(zone=calendar.time_zone, week=week, days=exceptions)
+
+
+def _without(working, closed) -> tuple[tuple[int, int], ...]:
+    """A day's working spans with the closed spans taken out (all of it when none given)."""
+    if not closed:
+        return ()
+    minutes = set()
+    for start, end in working:
+        minutes.update(range(start, end))
+    for start, end in closed:
+        minutes.difference_update(range(start, end))
+    spans, begun = [], None
+    for minute in range(1441):
+        if minute in minutes and begun is None:
+            begun = minute
+        elif minute not in minutes and begun is not None:
+            spans.append((begun, minute))
+            begun = None
+    return tuple(spans)
+
+
+def _compile(revision: int) -> Compiled:
+    days: dict[int, list[CalendarDay]] = {}
+    for day in CalendarDay.objects.all():
+        days.setdefault(day.calendar_id, []).append(day)
+    calendars = {c.pk: calendar_of(c, days.get(c.pk, ())) for c in BusinessCalendar.objects.all()}
+    rules = []
+    for policy in Policy.objects.filter(active=True).prefetch_related(
+            "departments", "topics", "clients"):
+        targets = clocks.Targets(
+            policy_id=policy.pk, policy_name=policy.name,
+            calendar=calendars.get(policy.calendar_id, businesstime.ALWAYS),
+            calendar_id=policy.calendar_id,
+            first_response=policy.first_response, next_response=policy.next_response,
+            resolution=policy.resolution, warn_percent=policy.warn_percent,
+            pause_on_hold=frozenset(policy.pause_on_hold),
+            pause_awaiting_client=frozenset(policy.pause_awaiting_client),
+        )
+        rules.append(matching.Rule(
+            targets=targets, is_default=policy.is_default,
+            departments=frozenset(d.pk for d in policy.departments.all()),
+            topics=frozenset(t.pk for t in policy.topics.all()),
+            clients=frozenset(c.pk for c in policy.clients.all()),
+            priorities=frozenset(int(p) for p in policy.priorities),
+            types=frozenset(policy.types), channels=frozenset(policy.channels),
+            service_kinds=frozenset(k.casefold() for k in policy.service_kinds),
+        ))
+    steps = tuple(Step(s.department_id, s.when, s.who, s.after)
+                  for s in EscalationStep.objects.all())
+    return Compiled(revision, tuple(rules), calendars, steps)
 
 
 def configuration_changed(*, calendar_ids: Iterable[int] = (), policy_ids: Iterable[int] = ()
                           ) -> None:
     """Calendars or policies were changed, in the caller's transaction: every process reads
-    them again before it uses them."""
-    if not Revision.objects.filter(pk=1).update(value=F("value") + 1):
-        Revision.objects.create(pk=1, value=1)
+    them again before it uses them, and the live clocks they set are counted again here, in
+    the same transaction, so that none is left half-recomputed."""
+    # A new random value rather than a count: a change rolled back after some process read
+    # it must not leave a number that a later change would reach again.
+    value = secrets.randbits(62)
+    if not Revision.objects.filter(pk=1).update(value=value):
+        Revision.objects.create(pk=1, value=value)
+    recount_live(calendar_ids=calendar_ids, policy_ids=policy_ids)
+
+
+def recount_live(*, calendar_ids: Iterable[int] = (), policy_ids: Iterable[int] = ()) -> int:
+    """Count again every live clock set by these policies or in these calendars, and every
+    ticket whose policy may now be another: all tickets with a live clock. Returns how many
+    tickets were looked at."""
+    del calendar_ids, policy_ids  # a change of any policy may move tickets between policies
+    tickets = Ticket.objects.filter(
+        pk__in=Clock.objects.filter(ended_at__isnull=True).values("ticket_id")
+    ).select_related("service").select_for_update(of=("self",))
+    count = 0
+    for ticket in tickets.iterator(chunk_size=500):
+        follow(ticket, recount=True)
+        Ticket.objects.filter(pk=ticket.pk).update(reply_due_at=ticket.reply_due_at,
+                                                    late=ticket.late)
+        count += 1
+    return count
+
+
+# --- following a ticket ---------------------------------------------------------------------
+
+def targets_for(ticket: Ticket) -> clocks.Targets:
+    """The targets of the policy ``ticket`` falls under now."""
+    rule = matching.first_match(compiled().rules, facts_of(ticket))
+    return rule.targets if rule is not None else _NOTHING
+
+
+def first_response_for(topic) -> timedelta | None:
+    """The first response target a client's request on ``topic`` (in its department, of normal
+    priority) would get: what the topics list tells."""
+    facts = matching.Facts(department_id=topic.department_id, topic_id=topic.pk,
+                           priority=2, type="question", client_id=None, service_kind=None,
+                           channel="web")
+    rule = matching.first_match(compiled().rules, facts)
+    return rule.targets.first_response if rule is not None else None
+
+
+def facts_of(ticket: Ticket) -> matching.Facts:
+    kind = None
+    if ticket.service_id is not None:
+        kind = ticket.service.kind
+    return matching.Facts(
+        department_id=ticket.department_id, topic_id=ticket.topic_id,
+        priority=int(ticket.priority), type=str(ticket.type), client_id=ticket.client_id,
+        service_kind=kind, channel=ticket.channel,
+    )
+
+
+def situation_of(ticket: Ticket, answered_by: int | None = None) -> clocks.Situation:
+    opened = ticket.created_at
+    if ticket.waiting_since is not None and ticket.waiting_since < opened:
+        opened = ticket.waiting_since  # split off: it began with the moved message
+    return clocks.Situation(
+        state=str(ticket.state), opened_at=opened, waiting_since=ticket.waiting_since,
+        answered_at=ticket.last_staff_public_at, answered_by=answered_by,
+        merged=ticket.merged_into_id is not None,
+    )
+
+
+@dataclass(slots=True)
+class Plan:
+    """What following a ticket will write once the ticket has its row."""
+
+    clocks: list[clocks.Clock]
+    new: list[clocks.Clock]
+    changes: list[clocks.Change]
+
+    def rows(self, ticket: Ticket, at: datetime) -> list[Clock]:
+        """The new clocks as rows not written yet, for a ticket being inserted with them."""
+        rows = [_row(ticket, c, at) for c in self.new]
+        self.new = []
+        return rows
+
+    def write(self, ticket: Ticket, at: datetime) -> None:
+        rows = [_row(ticket, c, at) for c in self.new]
+        if rows:
+            created = Clock.objects.bulk_create(rows)
+            for clock, row in zip(self.new, created, strict=True):
+                clock.id, clock.changed = row.pk, False
+        for clock in self.clocks:
+            if clock.changed and clock.id is not None:
+                _row(ticket, clock, at).save()
+                clock.changed = False
+        self.write_events(ticket, at)
+
+    def write_events(self, ticket: Ticket, at: datetime) -> None:
+        if self.changes:
+            actor = system_actor()
+            Event.objects.bulk_create([
+                Event(ticket=ticket, actor=actor, kind=_EVENT_KIND[change.kind],
+                      created_at=at, data=_event_data(change))
+                for change in self.changes
+            ])
+            self.changes = []
+
+
+_EVENT_KIND = {"changed": Event.Kind.SLA_CHANGED, "breached": Event.Kind.SLA_BREACHED}
+
+
+def _event_data(change: clocks.Change) -> dict:
+    return {
+        "metric": change.metric,
+        "old_due": change.old_due.isoformat() if change.old_due else None,
+        "due": change.new_due.isoformat() if change.new_due else None,
+        "old_policy": change.old_policy, "policy": change.new_policy,
+    }
+
+
+def plan(ticket: Ticket, *, at: datetime | None = None, recount: bool = False) -> Plan:
+    """Apply the rules to ``ticket`` as it is now, in memory: sets its ``reply_due_at`` and
+    ``late``; :meth:`Plan.write` writes the clocks (after the ticket's row exists)."""
+    at = at or wall.now()
+    current = [_clock(row) for row in Clock.objects.filter(ticket_id=ticket.pk)] \
+        if ticket.pk else []
+    targets = targets_for(ticket)
+    if recount:
+        for clock in current:
+            clock.target = timedelta(-1)  # differs from any target: counted again
+    answered_by = None
+    if ticket.waiting_since is None and ticket.last_staff_public_at is not None and any(
+            c.live and c.metric in clocks.RESPONSE for c in current):
+        answered_by = _last_answer_author(ticket)
+    new, changes = clocks.follow(current, situation_of(ticket, answered_by), targets, at)
+    every = [*current, *new]
+    ticket.reply_due_at = clocks.response_due(every)
+    ticket.late = clocks.late(every)
+    return Plan(current, new, changes)
+
+
+def follow(ticket: Ticket, *, at: datetime | None = None, recount: bool = False) -> None:
+    """Bring the clocks of ``ticket`` (a saved row, locked by the caller's operation) in step
+    with it; sets ``reply_due_at`` and ``late`` on it for the caller to save."""
+    at = at or wall.now()
+    plan(ticket, at=at, recount=recount).write(ticket, at)
+
+
+def _last_answer_author(ticket: Ticket) -> int | None:
+    return (Message.objects.filter(
+        ticket_id=ticket.pk, visibility=Message.Visibility.PUBLIC,
+        author_kind=Message.AuthorKind.STAFF,
+    ).order_by("-created_at", "-id").values_list("author_id", flat=True).first())
+
+
+# --- rows and values ------------------------------------------------------------------------
+
+def _clock(row: Clock) -> clocks.Clock:
+    return clocks.Clock(
+        metric=row.metric, started_at=row.started_at, target=row.target,
+        policy_id=row.policy_id, policy_name=row.policy_name, calendar_id=row.calendar_id,
+        state=row.state, due_at=row.due_at, warn_at=row.warn_at, warned_at=row.warned_at,
+        next_escalation_at=row.next_escalation_at, breached_at=row.breached_at,
+        ended_at=row.ended_at,
+        pauses=[(_instant(a), _instant(b), why) for a, b, why in row.pauses],
+        paused=row.paused, took=row.took, reason=row.reason, staff_id=row.staff_id, id=row.pk,
+    )
+
+
+def _row(ticket: Ticket, clock: clocks.Clock, at: datetime) -> Clock:
+    return Clock(
+        id=clock.id, ticket_id=ticket.pk, metric=clock.metric, state=clock.state,
+        policy_id=clock.policy_id, policy_name=clock.policy_name, calendar_id=clock.calendar_id,
+        target=clock.target, started_at=clock.started_at, due_at=clock.due_at,
+        warn_at=clock.warn_at, warned_at=clock.warned_at,
+        next_escalation_at=clock.next_escalation_at, breached_at=clock.breached_at,
+        ended_at=clock.ended_at,
+        pauses=[[a.isoformat(), b.isoformat() if b else None, why] for a, b, why in clock.pauses],
+        paused=clock.paused, took=clock.took, reason=clock.reason, updated_at=at,
+        staff_id=clock.staff_id,
+    )
+
+
+def _instant(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+# --- escalation -----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Swept:
+    warned: int
+    breached: int
+    escalated: int
+
+
+class _People:
+    """Who the ladder's steps name, looked up once per sweep."""
+
+    def __init__(self):
+        self._supervisors: dict[int | None, list[int]] = {}
+        self._admins: list[int] | None = None
+
+    def of(self, who: str, department_id: int | None, assignee_id: int | None) -> list[int]:
+        if who == EscalationStep.Who.ASSIGNEE:
+            return [assignee_id] if assignee_id else []
+        if who == EscalationStep.Who.ADMINS:
+            if self._admins is None:
+                self._admins = list(User.objects.filter(
+                    role=Role.ADMIN, is_active=True).order_by("pk").values_list("pk", flat=True))
+            return self._admins
+        if department_id not in self._supervisors:
+            supervisors = User.objects.filter(role=Role.SUPERVISOR, is_active=True)
+            own = list(supervisors.filter(departments=department_id).order_by("pk")
+                       .values_list("pk", flat=True))
+            self._supervisors[department_id] = own or list(
+                supervisors.order_by("pk").values_list("pk", flat=True))
+        return self._supervisors[department_id]
+
+
+def _told(config: Compiled, people: _People, when: str, after: timedelta,
+          department_id: int | None, assignee_id: int | None) -> list[int]:
+    told: list[int] = []
+    for step in config.ladder(department_id, when):
+        if step.after == after:
+            told += [pk for pk in people.of(step.who, department_id, assignee_id)
+                     if pk not in told]
+    return told
+
+
+def _announcement(kind: str, clock_row: dict, at: datetime, actor, told: list[int],
+                  after: timedelta = timedelta(0)) -> Event:
+    return Event(
+        ticket_id=clock_row["ticket_id"], actor=actor, kind=kind, created_at=at,
+        data={"metric": clock_row["metric"], "due": clock_row["due_at"].isoformat(),
+              "policy": clock_row["policy_name"], "notify": told,
+              "after_minutes": int(after.total_seconds() // 60)},
+    )
+
+
+_SWEPT = ("pk", "ticket_id", "metric", "due_at", "policy_name", "ticket__department_id",
+          "ticket__assignee_id")
+
+
+def sweep(*, now: datetime | None = None, batch: int = 5000) -> Swept:
+    """Announce every running clock that crossed its warning or its due time, and every
+    breached one whose next escalation step came, once each: the event names who is to be
+    told (the department's escalation ladder), for notifications to deliver.
+
+    Reads only the clocks past a threshold, by the partial indexes on ``warn_at``,
+    ``due_at`` and ``next_escalation_at``. Each clock changes by a compare-and-set on its
+    state, so two sweeps at once announce it once; all in one transaction.
+    """
+    now = now or wall.now()
+    config = compiled()
+    people = _People()
+    actor = system_actor()
+    events: list[Event] = []
+    late_tickets: set[int] = set()
+    counts = {"warned": 0, "breached": 0, "escalated": 0}
+    with transaction.atomic():
+        crossed = Clock.objects.filter(state=Clock.State.RUNNING, due_at__lte=now)
+        for row in crossed.order_by("due_at").values(*_SWEPT)[:batch]:
+            department = row["ticket__department_id"]
+            rung = config.next_rung(department, timedelta(0))
+            if not Clock.objects.filter(pk=row["pk"], state=Clock.State.RUNNING).update(
+                    state=Clock.State.BREACHED, breached_at=row["due_at"], updated_at=now,
+                    warned_at=Coalesce(F("warned_at"), Value(now)),
+                    next_escalation_at=row["due_at"] + rung if rung is not None else None):
+                continue
+            told = _told(config, people, EscalationStep.When.BREACH, timedelta(0), department,
+                         row["ticket__assignee_id"])
+            events.append(_announcement(Event.Kind.SLA_BREACHED, row, now, actor, told))
+            late_tickets.add(row["ticket_id"])
+            counts["breached"] += 1
+        near = Clock.objects.filter(state=Clock.State.RUNNING, warned_at__isnull=True,
+                                    warn_at__lte=now, due_at__gt=now)
+        for row in near.order_by("warn_at").values(*_SWEPT)[:batch]:
+            if not Clock.objects.filter(pk=row["pk"], state=Clock.State.RUNNING,
+                                        warned_at__isnull=True).update(warned_at=now):
+                continue
+            told = _told(config, people, EscalationStep.When.WARNING, timedelta(0),
+                         row["ticket__department_id"], row["ticket__assignee_id"])
+            events.append(_announcement(Event.Kind.SLA_WARNING, row, now, actor, told))
+            counts["warned"] += 1
+        climbing = Clock.objects.filter(next_escalation_at__lte=now, ended_at__isnull=True,
+                                        state=Clock.State.BREACHED)
+        for row in climbing.order_by("next_escalation_at").values(
+                *_SWEPT, "next_escalation_at")[:batch]:
+            department = row["ticket__department_id"]
+            after = row["next_escalation_at"] - row["due_at"]
+            rung = config.next_rung(department, after)
+            if not Clock.objects.filter(
+                    pk=row["pk"], next_escalation_at=row["next_escalation_at"]).update(
+                    next_escalation_at=row["due_at"] + rung if rung is not None else None):
+                continue
+            told = _told(config, people, EscalationStep.When.BREACH, after, department,
+                         row["ticket__assignee_id"])
+            events.append(_announcement(Event.Kind.SLA_BREACHED, row, now, actor, told, after))
+            counts["escalated"] += 1
+        Event.objects.bulk_create(events)
+        if late_tickets:
+            Ticket.objects.filter(pk__in=late_tickets).update(late=True)
+    return Swept(**counts)

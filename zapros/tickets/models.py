@@ -33,7 +33,6 @@ class Topic(models.Model):
         Department, on_delete=models.SET_NULL, null=True, blank=True,
         verbose_name=_("default department"),
     )
-    response_deadline = models.DurationField(_("response deadline"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

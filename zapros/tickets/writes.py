@@ -6,8 +6,8 @@ from zapros.accounts.models import User
 from zapros.core import clock
 from zapros.core.sql import rows
 
-from . import attachments, conversation, rendering, states
-from .models import Event, Message, Ticket, Topic
+from . import attachments, conversation, deadlines, rendering, states
+from .models import Event, Message, Ticket
 
 
 def record_event(ticket: Ticket, actor: User, kind: str, at: datetime, **data) -> Event:
@@ -75,14 +75,13 @@ def follow_conversation(ticket: Ticket, *, author_kind: str, visibility: str,
     written once."""
     put_flags(ticket, conversation.after_message(
         flags_of(ticket), author_kind=author_kind, visibility=visibility, at=at,
-        deadline=_DeadlineOf(ticket),
     ))
     ticket.updated_at = at
 
 
 def flags_of(ticket: Ticket) -> conversation.Flags:
     return conversation.Flags(
-        ticket.last_public_from_client, ticket.needs_reply, ticket.reply_due_at,
+        ticket.last_public_from_client, ticket.needs_reply, ticket.waiting_since,
         ticket.last_staff_public_at, ticket.client_activity_at,
     )
 
@@ -90,47 +89,13 @@ def flags_of(ticket: Ticket) -> conversation.Flags:
 def put_flags(ticket: Ticket, flags: conversation.Flags) -> None:
     ticket.last_public_from_client = flags.last_public_from_client
     ticket.needs_reply = flags.needs_reply
-    ticket.reply_due_at = flags.reply_due_at
+    ticket.waiting_since = flags.waiting_since
     ticket.last_staff_public_at = flags.last_staff_public_at
     ticket.client_activity_at = flags.client_activity_at
 
 
-def follow_topic(ticket: Ticket, old_topic: Topic | None) -> None:
-    """Keep a running reply deadline of ``ticket`` in step with its new topic, which replaced
-    ``old_topic`` (not saved)."""
-    put_flags(ticket, conversation.after_topic_change(
-        flags_of(ticket), _deadline(ticket, old_topic), deadline(ticket)
-    ))
-
-
-def deadline(ticket: Ticket) -> conversation.Deadline:
-    """The response deadline of ``ticket``, from its topic and its department."""
-    return _deadline(ticket, ticket.topic if ticket.topic_id else None)
-
-
-def _deadline(ticket: Ticket, topic: Topic | None) -> conversation.Deadline:
-    return conversation.deadline_for(topic.response_deadline if topic else None,
-                                     ticket.department.response_deadline)
-
-
-class _DeadlineOf:
-    """The response deadline of a ticket, looked up only when a deadline starts: most
-    messages start none, and the topic is a query away on a ticket loaded without it."""
-
-    __slots__ = ("ticket",)
-
-    def __init__(self, ticket: Ticket):
-        self.ticket = ticket
-
-    def due(self, start: datetime) -> datetime:
-        return deadline(self.ticket).due(start)
-
-    def started(self, due: datetime) -> datetime:
-        return deadline(self.ticket).started(due)
-
-
 def refresh_flags(ticket: Ticket) -> None:
-    """Recompute needs-reply (and with it the reply deadline) from the state and the last word."""
+    """Recompute needs-reply from the state and the last word."""
     put_flags(ticket, conversation.settle(flags_of(ticket), ticket.state))
 
 
@@ -147,7 +112,10 @@ def move(ticket: Ticket, action: str, *, held: bool | None = None) -> tuple[str,
 
 
 def save(ticket: Ticket) -> None:
+    """Save ``ticket`` after an operation changed it: its flags settled, its SLA clocks in
+    step (:mod:`.deadlines`)."""
     refresh_flags(ticket)
+    deadlines.follow(ticket)
     ticket.save()
 
 
@@ -163,5 +131,5 @@ def rederive_conversation(ticket: Ticket) -> None:
         author_kind__in=[Message.AuthorKind.CLIENT, Message.AuthorKind.STAFF],
     ).order_by("created_at", "id").values_list("author_kind", "visibility", "created_at")
     put_flags(ticket, conversation.rederived(
-        flags_of(ticket), map(conversation.Said._make, said), _DeadlineOf(ticket),
+        flags_of(ticket), map(conversation.Said._make, said),
     ))

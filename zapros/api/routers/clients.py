@@ -8,7 +8,7 @@ from zapros.accounts import roles
 from zapros.clients import policies as client_policies
 from zapros.clients import services as client_services
 from zapros.clients.models import CommentRevision
-from zapros.tickets import selectors
+from zapros.tickets import deadlines, selectors
 from zapros.tickets.models import Topic
 
 from .. import schemas
@@ -36,11 +36,14 @@ def list_topics(request):
             id=t.pk, name=t.name,
             department=(schemas.DepartmentOut(id=t.department.pk, name=t.department.name)
                         if t.department else None),
-            response_deadline_hours=(t.response_deadline.total_seconds() / 3600
-                                     if t.response_deadline else None),
+            response_deadline_hours=_hours(deadlines.first_response_for(t)),
         )
         for t in topics
     ]
+
+
+def _hours(length) -> float | None:
+    return None if length is None else length.total_seconds() / 3600
 
 
 def _client_page(user, client_id: int, before: int | None = None) -> schemas.ClientPageOut:

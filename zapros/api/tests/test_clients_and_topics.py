@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from conftest import make_policy
 from zapros.clients import services as client_services
 from zapros.clients.models import Client, CommentRevision
 from zapros.core import clock
@@ -89,8 +90,8 @@ def test_refused_patches_change_nothing(cast, api_as, role, body, status):
 
 
 def test_topics_clients_get_names_only(cast, api_as):
-    Topic.objects.create(name="Camera fault", department=cast.billing,
-                         response_deadline=timedelta(hours=2))
+    camera = Topic.objects.create(name="Camera fault", department=cast.billing)
+    make_policy("Cameras", topics=[camera], first_response=timedelta(hours=2))
     Topic.objects.create(name="Retired", active=False)
     for_client = api_as(cast.alice).get("/api/v1/topics").json()
     assert for_client == [{"id": for_client[0]["id"], "name": "Camera fault"}]

@@ -10,7 +10,7 @@ from zapros.core.errors import Forbidden, ValidationFailed
 from zapros.core.sql import rows
 from zapros.core.validation import clean_choice, clean_id
 
-from .. import attachments, policies, search, writes
+from .. import attachments, deadlines, policies, search, writes
 from ..models import (
     Event,
     Message,
@@ -161,6 +161,8 @@ def insert_ticket(ticket: Ticket, actor: User, *, body: str, channel: str, uploa
             visibility=Message.Visibility.PUBLIC, at=at,
         )
         writes.refresh_flags(ticket)
+        ticket.channel = channel
+        clocks = deadlines.plan(ticket, at=at)
         insert_numbered(ticket)
         messages = [writes.new_message(
             ticket, author=ticket.client.user, author_kind=Message.AuthorKind.CLIENT,
@@ -175,8 +177,10 @@ def insert_ticket(ticket: Ticket, actor: User, *, body: str, channel: str, uploa
         ]
         rows.insert(
             *messages, writes.new_event(ticket, actor, Event.Kind.CREATED, at, channel=channel),
+            *clocks.rows(ticket, at),
             also=search.new_ticket_statements(ticket, messages),
         )
+        clocks.write_events(ticket, at)
         if uploads:
             attachments.store_uploads(messages[0], list(uploads), written)
     return ticket

@@ -8,7 +8,7 @@ from zapros.core import clock
 from zapros.core.errors import Conflict, ValidationFailed
 from zapros.core.validation import clean_id
 
-from .. import policies, states, writes
+from .. import deadlines, policies, states, writes
 from ..models import Event, Ticket
 from ..states import Action
 
@@ -41,7 +41,8 @@ def take(actor: User, number: int) -> Ticket:
                 raise Conflict(policies.held_by_message(ticket))
             states.next_state(ticket.state, Action.TAKE)  # raises the state's refusal
         writes.refresh_flags(ticket)
-        ticket.save(update_fields=["needs_reply", "reply_due_at"])
+        deadlines.follow(ticket, at=now)
+        ticket.save(update_fields=["needs_reply", "reply_due_at", "late"])
         writes.record_event(
             ticket, actor, Event.Kind.TAKEN, now, **{"from": old, "to": ticket.state}
         )

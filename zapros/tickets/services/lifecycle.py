@@ -34,9 +34,10 @@ def change_parameters(actor: User, ticket: Ticket, changes: Mapping, now: dateti
     changed as ``{field: [old, new]}``.
 
     Only the keys passed are changed, by the holder. Writes a ``parameters`` event listing old
-    and new values; nothing is written when nothing changed. A new topic brings its response
-    deadline to a reply still due; its default department does not move the ticket (that is a
-    transfer). Raises ValidationFailed (an unknown field, a value not offered), Conflict (not
+    and new values; nothing is written when nothing changed. A new topic, type, priority or
+    service may bring another SLA policy: the live clocks are then counted again from their
+    start (:mod:`..deadlines`). A topic's default department does not move the ticket (that
+    is a transfer). Raises ValidationFailed (an unknown field, a value not offered), Conflict (not
     the holder), InvalidTransition.
     """
     unknown = set(changes) - set(PARAMETERS)
@@ -52,21 +53,12 @@ def change_parameters(actor: User, ticket: Ticket, changes: Mapping, now: dateti
             diff[field] = [old, new]
             setattr(ticket, field, value)
     if diff:
-        if "topic" in diff and ticket.needs_reply and ticket.reply_due_at is not None:
-            _apply_topic_deadline(ticket, old_topic_id=diff["topic"][0])
         ticket.updated_at = now
         writes.save(ticket)
         if diff.keys() & {"subject", "title"}:
             search.index_ticket(ticket.pk)
         writes.record_event(ticket, actor, Event.Kind.PARAMETERS, now, changes=diff)
     return diff
-
-
-def _apply_topic_deadline(ticket: Ticket, *, old_topic_id: int | None) -> None:
-    """Move the reply due date by the difference between the old and the new deadline: it was
-    set as the client's message time plus the old one."""
-    old_topic = Topic.objects.filter(pk=old_topic_id).first() if old_topic_id else None
-    writes.follow_topic(ticket, old_topic)
 
 
 def _clean_parameters(ticket: Ticket, changes: dict) -> dict:

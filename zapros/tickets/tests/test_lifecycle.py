@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import translation
 
+from conftest import DEFAULT_RESPONSE, make_policy
 from zapros.core.errors import (
     Conflict,
     Forbidden,
@@ -293,7 +294,7 @@ def test_a_client_message_reopens_a_closed_ticket(cast, moment, closed, unlocked
     assert ticket.state == reopened
     assert ticket.holder == (None if unlocked else cast.john)
     assert ticket.needs_reply is True
-    assert ticket.reply_due_at == moment.now + cast.tech.response_deadline
+    assert ticket.reply_due_at == moment.now + DEFAULT_RESPONSE
     event = last_event(ticket)
     assert event.kind == Event.Kind.REOPENED and event.actor == cast.alice
     assert moved(event, closed, reopened)
@@ -368,8 +369,8 @@ def test_the_client_sees_new_messages_until_they_read_them(cast, moment):
 # --- Needs reply and the deadline: "the last word is ours" -----------------------------------
 
 def test_needs_reply_and_the_deadline_follow_the_last_public_word(cast, moment):
-    cast.tech.response_deadline = timedelta(hours=2)
-    cast.tech.save()
+    make_policy("Tech", departments=[cast.tech], first_response=timedelta(hours=2),
+                next_response=timedelta(hours=2))
     opened_at = moment.now
     ticket = cast.open()
     assert cast.refresh(ticket).reply_due_at == opened_at + timedelta(hours=2)
@@ -403,7 +404,9 @@ def test_needs_reply_and_the_deadline_follow_the_last_public_word(cast, moment):
 
 
 def test_the_topic_deadline_wins_over_the_department(cast, moment):
-    topic = Topic.objects.create(name="Outage", response_deadline=timedelta(minutes=30))
+    topic = Topic.objects.create(name="Outage")
+    make_policy("Outage", topics=[topic], first_response=timedelta(minutes=30),
+                next_response=timedelta(minutes=30))
     ticket = cast.answered()
     services.save_parameters(cast.john, ticket.number, topic=topic.pk)
     services.client_reply(cast.alice, ticket.number, body="Down again")

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
+from conftest import DEFAULT_RESPONSE
 from zapros.core.errors import (
     Conflict,
     Forbidden,
@@ -109,7 +110,7 @@ def test_split_recomputes_the_flags_of_both_tickets(cast, moment):
     assert ticket.last_staff_public_at == answer_at
     # The new one ends with the client's question, waiting since she asked.
     assert new.needs_reply and new.last_public_from_client
-    assert new.reply_due_at == asked_at + cast.tech.response_deadline
+    assert new.reply_due_at == asked_at + DEFAULT_RESPONSE
     assert new.last_staff_public_at == Message.objects.get(body="Asked billing").created_at
     assert ticket.updated_at == new.updated_at == moment.now
     assert new.client_seen_at == ticket.client_seen_at
@@ -313,7 +314,7 @@ def test_a_closed_target_reopens_when_the_client_has_the_last_word(cast, moment)
     asked = Message.objects.get(body="Still down!").created_at
     assert (original.state, original.holder_id) == ("open", cast.john.pk)
     assert original.needs_reply and original.last_public_from_client
-    assert original.reply_due_at == asked + cast.tech.response_deadline
+    assert original.reply_due_at == asked + DEFAULT_RESPONSE
 
 
 def test_the_target_keeps_its_state_when_the_merged_messages_are_older(cast, moment):

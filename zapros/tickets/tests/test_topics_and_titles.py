@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from conftest import DEFAULT_RESPONSE, make_policy
 from zapros.core.errors import ValidationFailed
 from zapros.tickets import services
 from zapros.tickets.models import Event, Ticket, Topic
@@ -14,8 +15,10 @@ from zapros.tickets.services.creation import staff_title
 
 @pytest.fixture
 def camera(cast):
-    return Topic.objects.create(name="Camera fault", department=cast.billing,
-                                response_deadline=timedelta(hours=2))
+    topic = Topic.objects.create(name="Camera fault", department=cast.billing)
+    make_policy("Cameras", topics=[topic], first_response=timedelta(hours=2),
+                next_response=timedelta(hours=2))
+    return topic
 
 
 def test_the_title_names_the_topic_and_the_service(cast, camera):
@@ -51,7 +54,7 @@ def test_a_topic_without_department_keeps_the_chosen_one_and_its_deadline(cast):
     general = Topic.objects.create(name="General question")
     ticket = cast.refresh(cast.open(topic_id=general.pk))
     assert ticket.department == cast.tech
-    assert ticket.reply_due_at == ticket.created_at + cast.tech.response_deadline
+    assert ticket.reply_due_at == ticket.created_at + DEFAULT_RESPONSE
 
 
 @pytest.mark.parametrize("topic", ["inactive", "missing", "junk"])
@@ -72,8 +75,7 @@ def test_changing_the_topic_moves_the_reply_deadline_but_not_the_department(cast
     services.save_parameters(cast.john, ticket.number, topic=camera.pk)
     after = cast.refresh(ticket)
     assert after.topic == camera and after.department == cast.tech
-    assert after.reply_due_at == before.reply_due_at - cast.tech.response_deadline + \
-        timedelta(hours=2)
+    assert after.reply_due_at == before.reply_due_at - DEFAULT_RESPONSE + timedelta(hours=2)
     event = Event.objects.filter(ticket=ticket, kind=Event.Kind.PARAMETERS).get()
     assert event.data["changes"] == {"topic": [None, camera.pk]}
 

@@ -118,8 +118,7 @@ class Demo:
         )
         self.billing, _ = Department.objects.get_or_create(
             name="Billing",
-            defaults={"position": 2, "outgoing_email": "billing@zapros.test",
-                      "response_deadline": timedelta(days=2)},
+            defaults={"position": 2, "outgoing_email": "billing@zapros.test"},
         )
         self.sales, _ = Department.objects.get_or_create(
             name="Sales",

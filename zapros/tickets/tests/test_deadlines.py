@@ -1,0 +1,223 @@
+"""SLA clocks kept by the ticket operations, and the escalation sweep."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from conftest import DEFAULT_RESPONSE, make_policy
+from zapros.sla.models import BusinessCalendar, CalendarDay, Clock, EscalationStep, Metric
+from zapros.tickets import deadlines, services
+from zapros.tickets.models import Event, Priority
+
+from .conftest import events
+
+H = timedelta(hours=1)
+
+
+def clocks_of(ticket, metric=None):
+    found = Clock.objects.filter(ticket=ticket).order_by("started_at", "id")
+    return list(found.filter(metric=metric) if metric else found)
+
+
+def live(ticket, metric):
+    return Clock.objects.get(ticket=ticket, metric=metric, ended_at__isnull=True)
+
+
+@pytest.fixture
+def office(db):
+    """Monday to Friday 9-13 and 14-18 in Berlin, with 1 May off."""
+    calendar = BusinessCalendar.objects.create(
+        name="Office", time_zone="Europe/Berlin",
+        week=[[[540, 780], [840, 1080]]] * 5 + [[], []])
+    CalendarDay.objects.create(calendar=calendar, day=datetime(2026, 5, 1).date(),
+                               kind=CalendarDay.Kind.HOLIDAY, name="Labour day")
+    return calendar
+
+
+def test_a_new_request_gets_its_first_response_clock_from_the_default_policy(cast, moment):
+    ticket = cast.open()
+    first = live(ticket, Metric.FIRST_RESPONSE)
+    assert (first.started_at, first.due_at, first.state) == (
+        moment.now, moment.now + DEFAULT_RESPONSE, Clock.State.RUNNING)
+    assert first.policy.is_default
+    assert cast.refresh(ticket).reply_due_at == first.due_at
+    assert clocks_of(ticket, Metric.RESOLUTION) == []  # the default tracks no resolution
+
+
+def test_an_answer_meets_the_clock_and_credits_its_author(cast, moment):
+    ticket = cast.held()
+    moment.advance(hours=2)
+    services.reply(cast.john, ticket.number, body="Done", close=True)
+    first = clocks_of(ticket, Metric.FIRST_RESPONSE)[0]
+    assert (first.state, first.ended_at, first.staff_id) == (
+        Clock.State.MET, moment.now, cast.john.pk)
+    assert first.took == 2 * H
+    assert cast.refresh(ticket).reply_due_at is None
+
+
+def test_an_internal_comment_does_not_stop_the_clock(cast, moment):
+    ticket = cast.held()
+    services.comment(cast.john, ticket.number, body="Looking")
+    assert live(ticket, Metric.FIRST_RESPONSE).state == Clock.State.RUNNING
+
+
+def test_the_next_wait_runs_from_the_oldest_unanswered_message(cast, moment):
+    make_policy("Tech", departments=[cast.tech], first_response=H, next_response=4 * H)
+    ticket = cast.answered()
+    asked = moment.advance(hours=1)
+    services.client_reply(cast.alice, ticket.number, body="Still down")
+    moment.advance(hours=1)
+    services.client_reply(cast.alice, ticket.number, body="Hello?")
+    following = live(ticket, Metric.NEXT_RESPONSE)
+    assert (following.started_at, following.due_at) == (asked, asked + 4 * H)
+
+
+def test_a_policy_on_business_hours_with_a_lunch_break_and_a_holiday(cast, moment, office):
+    make_policy("Tech office", departments=[cast.tech], calendar=office, first_response=H)
+    moment.now = datetime(2026, 4, 30, 15, 55, tzinfo=UTC)   # Thursday 17:55 in Berlin
+    ticket = cast.open()
+    # Friday 1 May is a holiday, then the weekend: Monday 09:55 Berlin, 07:55 UTC.
+    assert live(ticket, Metric.FIRST_RESPONSE).due_at == datetime(2026, 5, 4, 7, 55,
+                                                                  tzinfo=UTC)
+
+
+def test_a_priority_change_moves_the_request_to_another_policy_from_its_start(cast, moment):
+    urgent = make_policy("Urgent", priorities=[int(Priority.URGENT)], first_response=H)
+    ticket = cast.held()
+    opened = ticket.created_at
+    moment.advance(minutes=20)
+    services.save_parameters(cast.john, ticket.number, priority=int(Priority.URGENT))
+    first = live(ticket, Metric.FIRST_RESPONSE)
+    assert (first.policy_id, first.due_at) == (urgent.pk, opened + H)
+    change = Event.objects.get(ticket=ticket, kind=Event.Kind.SLA_CHANGED)
+    assert change.data["policy"] == "Urgent" and change.data["old_policy"]
+    assert cast.refresh(ticket).reply_due_at == opened + H
+
+
+def test_on_hold_pauses_what_the_policy_says_and_resuming_moves_the_due(cast, moment):
+    make_policy("Tech", departments=[cast.tech], first_response=8 * H, resolution=24 * H,
+                pause_on_hold=["first_response", "resolution"])
+    ticket = cast.held()
+    before = live(ticket, Metric.FIRST_RESPONSE).due_at
+    moment.advance(hours=1)
+    services.freeze(cast.john, ticket.number, reason="Waiting for the vendor")
+    first = live(ticket, Metric.FIRST_RESPONSE)
+    assert (first.state, first.due_at) == (Clock.State.PAUSED, None)
+    assert cast.refresh(ticket).reply_due_at is None
+    moment.advance(hours=5)
+    services.resume(cast.john, ticket.number)
+    first = live(ticket, Metric.FIRST_RESPONSE)
+    assert (first.state, first.due_at, first.paused) == (
+        Clock.State.RUNNING, before + 5 * H, 5 * H)
+
+
+def test_reopening_a_solved_request_resumes_its_resolution_clock(cast, moment):
+    make_policy("Tech", departments=[cast.tech], first_response=H, next_response=H,
+                resolution=24 * H)
+    ticket = cast.answered()
+    moment.advance(hours=2)
+    services.resolve(cast.john, ticket.number)
+    resolution = clocks_of(ticket, Metric.RESOLUTION)[0]
+    assert resolution.state == Clock.State.MET and resolution.took == 2 * H
+    moment.advance(hours=10)
+    services.client_reply(cast.alice, ticket.number, body="It broke again")
+    again = clocks_of(ticket, Metric.RESOLUTION)
+    assert [c.pk for c in again] == [resolution.pk]
+    assert again[0].ended_at is None
+    assert again[0].due_at == ticket.created_at + 24 * H + 10 * H
+
+
+def test_merging_cancels_the_source_clocks_and_the_target_keeps_the_oldest_wait(cast, moment):
+    older = cast.open(subject="Down", body="Down since morning")
+    moment.advance(hours=1)
+    newer = cast.held(subject="Down again")
+    services.take(cast.john, older.number)
+    services.merge(cast.john, older.number, target=newer.number)
+    assert {c.state for c in clocks_of(older)} == {Clock.State.CANCELLED}
+    kept = live(newer, Metric.FIRST_RESPONSE)
+    assert kept.started_at == older.created_at
+
+
+def test_splitting_starts_the_new_requests_clock_at_the_moved_message(cast, moment):
+    ticket = cast.answered()
+    asked = moment.advance(hours=1)
+    later = services.client_reply(cast.alice, ticket.number, body="And my invoice?")
+    moment.advance(hours=1)
+    new = services.split(cast.john, ticket.number, message_id=later.pk)
+    waiting = Clock.objects.get(ticket=new, ended_at__isnull=True)
+    assert waiting.started_at == asked
+
+
+def test_changing_a_policy_counts_the_live_clocks_again_in_the_same_transaction(cast, moment):
+    ticket = cast.open()
+    default = live(ticket, Metric.FIRST_RESPONSE).policy
+    default.first_response = 2 * H
+    default.save()
+    deadlines.configuration_changed(policy_ids=[default.pk])
+    assert live(ticket, Metric.FIRST_RESPONSE).due_at == ticket.created_at + 2 * H
+    assert cast.refresh(ticket).reply_due_at == ticket.created_at + 2 * H
+
+
+# --- the sweep ------------------------------------------------------------------------------
+
+def test_the_sweep_warns_then_breaches_each_clock_once(cast, moment):
+    make_policy("Tech", departments=[cast.tech], first_response=10 * H, warn_percent=80)
+    ticket = cast.held()
+    moment.advance(hours=7)
+    assert deadlines.sweep() == deadlines.Swept(0, 0, 0)
+    moment.advance(hours=1, minutes=1)
+    assert deadlines.sweep() == deadlines.Swept(1, 0, 0)
+    assert deadlines.sweep() == deadlines.Swept(0, 0, 0)
+    warning = Event.objects.get(ticket=ticket, kind=Event.Kind.SLA_WARNING)
+    assert warning.data["notify"] == [cast.john.pk] and warning.actor.role == "system"
+    moment.advance(hours=2)
+    assert deadlines.sweep() == deadlines.Swept(0, 1, 0)
+    assert deadlines.sweep() == deadlines.Swept(0, 0, 0)
+    breach = Event.objects.get(ticket=ticket, kind=Event.Kind.SLA_BREACHED)
+    # The default ladder: the assignee and the supervisors.
+    assert breach.data["notify"] == [cast.john.pk, cast.supervisor.pk]
+    ticket = cast.refresh(ticket)
+    assert ticket.late and ticket.is_overdue
+    assert live(ticket, Metric.FIRST_RESPONSE).state == Clock.State.BREACHED
+
+
+def test_a_late_answer_keeps_the_breach(cast, moment):
+    make_policy("Tech", departments=[cast.tech], first_response=H)
+    ticket = cast.held()
+    moment.advance(hours=2)
+    deadlines.sweep()
+    services.reply(cast.john, ticket.number, body="Sorry", close=True)
+    first = clocks_of(ticket, Metric.FIRST_RESPONSE)[0]
+    assert (first.state, first.ended_at) == (Clock.State.BREACHED, moment.now)
+    assert cast.refresh(ticket).late
+
+
+def test_the_department_ladder_climbs_after_the_breach(cast, moment):
+    make_policy("Tech", departments=[cast.tech], first_response=H)
+    for who, after in (("assignee", 0), ("supervisors", 2), ("admins", 4)):
+        EscalationStep.objects.create(department=cast.tech, when="breach", who=who,
+                                      after=timedelta(hours=after))
+    deadlines.configuration_changed()
+    ticket = cast.held()
+    moment.advance(hours=1, minutes=1)
+    deadlines.sweep()
+    moment.advance(hours=2)
+    assert deadlines.sweep().escalated == 1
+    moment.advance(hours=2)
+    assert deadlines.sweep().escalated == 1
+    assert deadlines.sweep() == deadlines.Swept(0, 0, 0)
+    told = [e.data["notify"] for e in events(ticket) if e.kind == Event.Kind.SLA_BREACHED]
+    assert told == [[cast.john.pk], [cast.supervisor.pk], [cast.admin.pk]]
+
+
+def test_an_answer_ends_the_climb(cast, moment):
+    make_policy("Tech", departments=[cast.tech], first_response=H)
+    EscalationStep.objects.create(department=cast.tech, when="breach", who="admins",
+                                  after=timedelta(hours=2))
+    deadlines.configuration_changed()
+    ticket = cast.held()
+    moment.advance(hours=1, minutes=1)
+    deadlines.sweep()
+    services.reply(cast.john, ticket.number, body="Here", close=True)
+    moment.advance(hours=3)
+    assert deadlines.sweep() == deadlines.Swept(0, 0, 0)
