@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]  # the zapros package
 # cycle forms, except the interfaces, which nothing else imports.
 LAYERS = {
     "core": 0,
-    "accounts": 1, "clients": 1, "billing": 1, "notify": 1, "diagnostics": 1,
+    "accounts": 1, "clients": 1, "billing": 1, "notify": 1, "diagnostics": 1, "sla": 1,
     "tickets": 2,
     "mail": 3, "importers": 3, "reports": 3, "demo": 3, "api": 3, "web": 3,
 }
@@ -31,7 +31,8 @@ INTERFACES = {"web", "api"}
 PURE_MODULES = ["zapros.tickets.states", "zapros.tickets.conversation",
                 "zapros.tickets.rendering",
                 "zapros.core.hostnames", "zapros.diagnostics.whois",
-                "zapros.diagnostics.dnslookup", "zapros.mail.parsing"]
+                "zapros.diagnostics.dnslookup", "zapros.mail.parsing",
+                "zapros.sla.businesstime", "zapros.sla.ical"]
 # Tests of the whole project (this directory) stand outside the graph, like config/.
 OUTSIDE = {"tests"}
 
