@@ -31,7 +31,8 @@ INTERFACES = {"web", "api"}
 PURE_MODULES = ["zapros.tickets.states", "zapros.tickets.conversation",
                 "zapros.tickets.rendering",
                 "zapros.core.hostnames", "zapros.diagnostics.whois",
-                "zapros.diagnostics.dnslookup", "zapros.mail.parsing"]
+                "zapros.diagnostics.dnslookup", "zapros.mail.parsing",
+                "zapros.sla.businesstime", "zapros.sla.ical"]
 # Tests of the whole project (this directory) stand outside the graph, like config/.
 OUTSIDE = {"tests"}
 
