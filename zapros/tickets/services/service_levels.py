@@ -76,6 +76,22 @@ class ImportResult:
 
 # --- Calendars ------------------------------------------------------------------------------
 
+def check_calendar(calendar: BusinessCalendar | None = None, *, name: str, time_zone: str,
+                   always_open: bool, week) -> dict:
+    """The fields of :func:`save_calendar` cleaned, or ValidationFailed naming the field at
+    fault; writes nothing, so that a form can show the refusal beside the field."""
+    name = _clean_name(name)
+    time_zone = _calendar_check(businesstime.check_zone, time_zone, field="time_zone")
+    always_open = bool(always_open)
+    week = _clean_week(week, always=always_open)
+    others = BusinessCalendar.objects.filter(name=name)
+    if calendar is not None and calendar.pk is not None:
+        others = others.exclude(pk=calendar.pk)
+    if others.exists():
+        raise ValidationFailed(_("A calendar with this name already exists."), field="name")
+    return {"name": name, "time_zone": time_zone, "always_open": always_open, "week": week}
+
+
 def save_calendar(actor: User, calendar: BusinessCalendar | int | None, *, name: str,
                   time_zone: str, always_open: bool, week) -> BusinessCalendar:
     """Create a calendar (``calendar`` None) or change one: its name, IANA time zone, whether
@@ -87,16 +103,12 @@ def save_calendar(actor: User, calendar: BusinessCalendar | int | None, *, name:
     ``time_zone``, ``week``).
     """
     policies.ensure_can_configure_service_levels(actor)
-    name = _clean_name(name)
-    time_zone = _calendar_check(businesstime.check_zone, time_zone, field="time_zone")
-    always_open = bool(always_open)
-    week = _clean_week(week, always=always_open)
     with transaction.atomic():
         found = BusinessCalendar() if calendar is None else _locked_calendar(calendar)
-        if BusinessCalendar.objects.filter(name=name).exclude(pk=found.pk).exists():
-            raise ValidationFailed(_("A calendar with this name already exists."), field="name")
-        found.name, found.time_zone = name, time_zone
-        found.always_open, found.week = always_open, week
+        values = check_calendar(found, name=name, time_zone=time_zone,
+                                always_open=always_open, week=week)
+        for key, value in values.items():
+            setattr(found, key, value)
         found.revision += 1
         found.save()
         _calendar_changed(found)
@@ -113,11 +125,9 @@ def set_day(actor: User, calendar: BusinessCalendar | int, *, day: date, kind: s
     ``day``, ``kind``, ``spans``, ``name``).
     """
     policies.ensure_can_configure_service_levels(actor)
-    kind = _clean_kind(kind)
-    name = _clean_day_name(name)
     with transaction.atomic():
         found = _locked_calendar(calendar)
-        spans = _clean_day(found, day, kind, spans)
+        kind, spans, name = check_day(found, day=day, kind=kind, spans=spans, name=name)
         row, _created = CalendarDay.objects.update_or_create(
             calendar=found, day=day, defaults={"kind": kind, "spans": spans, "name": name},
         )
@@ -264,7 +274,12 @@ def _clean_day_name(name) -> str:
     return name
 
 
-def _clean_day(calendar: BusinessCalendar, day, kind: str, spans) -> list[list[int]]:
+def check_day(calendar: BusinessCalendar, *, day, kind: str, spans=(), name: str = ""
+              ) -> tuple[str, list[list[int]], str]:
+    """The fields of :func:`set_day` cleaned for ``calendar`` (its week as it is on the
+    object, saved or not), or ValidationFailed naming the field; writes nothing."""
+    kind = _clean_kind(kind)
+    name = _clean_day_name(name)
     if not isinstance(day, date):
         raise ValidationFailed(_("Give a date."), field="day")
     spans = list(spans or ())
@@ -278,7 +293,7 @@ def _clean_day(calendar: BusinessCalendar, day, kind: str, spans) -> list[list[i
         week = calendar.week if len(calendar.week or ()) == 7 else [[]] * 7
         _calendar_check(businesstime.check_day, day, spans,
                         week_spans=week[day.weekday()], field="spans")
-    return [[start, end] for start, end in spans]
+    return kind, [[start, end] for start, end in spans], name
 
 
 # --- Policies -------------------------------------------------------------------------------
@@ -299,28 +314,15 @@ def save_policy(actor: User, policy: Policy | int | None, **fields) -> Policy:
     naming the field.
     """
     policies.ensure_can_configure_service_levels(actor)
-    unknown = set(fields) - POLICY_FIELDS
-    if unknown:
-        raise ValidationFailed(_("Unknown field: %(name)s.") % {"name": sorted(unknown)[0]},
-                               field=sorted(unknown)[0])
     with transaction.atomic():
-        if policy is None:
-            found = Policy(active=True, warn_percent=80)
-            links = {name: [] for name in CONDITION_LINKS}
-        else:
-            found = _locked_policy(policy)
-            links = {name: list(getattr(found, name).all()) for name in CONDITION_LINKS}
-        values = _clean_policy_fields(found, fields, links)
+        found = Policy(active=True, warn_percent=80) if policy is None else _locked_policy(policy)
+        values = check_policy(found, **fields)
         for name, value in values.items():
             if name not in CONDITION_LINKS:
                 setattr(found, name, value)
-        links.update({name: values[name] for name in CONDITION_LINKS if name in values})
-        _check_policy(found, links)
         if found.pk is None and "position" not in values:
             last = Policy.objects.filter(is_default=False).aggregate(last=Max("position"))
             found.position = (last["last"] or 0) + 10
-        if Policy.objects.filter(name=found.name).exclude(pk=found.pk).exists():
-            raise ValidationFailed(_("A policy with this name already exists."), field="name")
         try:
             with transaction.atomic():
                 found.save()
@@ -381,7 +383,32 @@ def _locked_policy(policy) -> Policy:
     return found
 
 
-def _clean_policy_fields(policy: Policy, fields: dict, links: dict) -> dict:
+def check_policy(policy: Policy | None, **fields) -> dict:
+    """The fields of :func:`save_policy` cleaned as ``policy`` (None: a new one) would have
+    them, or ValidationFailed naming the field at fault; writes nothing, so that a form can
+    show the refusal beside the field."""
+    policy = policy if policy is not None else Policy(active=True, warn_percent=80)
+    unknown = set(fields) - POLICY_FIELDS
+    if unknown:
+        raise ValidationFailed(_("Unknown field: %(name)s.") % {"name": sorted(unknown)[0]},
+                               field=sorted(unknown)[0])
+    values = _clean_policy_fields(fields)
+    if policy.pk is None:
+        links = {name: [] for name in CONDITION_LINKS}
+    else:
+        links = {name: list(getattr(policy, name).all()) for name in CONDITION_LINKS}
+    links.update({name: values[name] for name in CONDITION_LINKS if name in values})
+    merged = {name: getattr(policy, name) for name in (
+        "is_default", "active", *CONDITION_CHOICES, "service_kinds", *TARGETS)}
+    merged.update({name: value for name, value in values.items() if name in merged})
+    _check_policy(merged, links)
+    name = values.get("name", policy.name)
+    if Policy.objects.filter(name=name).exclude(pk=policy.pk).exists():
+        raise ValidationFailed(_("A policy with this name already exists."), field="name")
+    return values
+
+
+def _clean_policy_fields(fields: dict) -> dict:
     values = {}
     for name, value in fields.items():
         if name == "name":
@@ -410,19 +437,18 @@ def _clean_policy_fields(policy: Policy, fields: dict, links: dict) -> dict:
     return values
 
 
-def _check_policy(policy: Policy, links: dict) -> None:
+def _check_policy(policy: dict, links: dict) -> None:
     """The rules between fields, once every field has its new value."""
-    if not any(policy.target(metric) for metric in TARGETS):
+    if not any(policy[metric] for metric in TARGETS):
         raise ValidationFailed(_("Give the policy at least one target."),
                                field=Metric.FIRST_RESPONSE)
-    if policy.is_default:
-        conditions = [policy.priorities, policy.types, policy.channels, policy.service_kinds,
-                      *links.values()]
-        if any(conditions):
+    if policy["is_default"]:
+        conditions = [policy[name] for name in (*CONDITION_CHOICES, "service_kinds")]
+        if any(conditions) or any(links.values()):
             raise ValidationFailed(_("The default policy applies to every request no other "
                                      "policy matches: it has no conditions."),
                                    field="conditions")
-        if not policy.active:
+        if not policy["active"]:
             raise ValidationFailed(_("The default policy cannot be deactivated."),
                                    field="active")
 
