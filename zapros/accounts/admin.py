@@ -115,10 +115,10 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "in_support_center", "response_deadline", "outgoing_email",
-                    "staff_count", "position")
+    list_display = ("name", "in_support_center", "response_deadline", "show_due_to_clients",
+                    "outgoing_email", "staff_count", "position")
     list_editable = ("position",)
-    list_filter = ("in_support_center", "clients_choose_priority")
+    list_filter = ("in_support_center", "clients_choose_priority", "show_due_to_clients")
     search_fields = ("name",)
     filter_horizontal = ("members",)
 

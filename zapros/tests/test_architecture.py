@@ -265,7 +265,7 @@ TICKETS_FLOORS = {
     "selectors": 4,
     "search": 5,
     "services": 6,
-    "tasks": 7, "admin": 7, "management": 7, "apps": 7,
+    "tasks": 7, "admin": 7, "sla_admin": 7, "management": 7, "apps": 7,
 }
 # Not code of the domain: tests and migrations stand outside, like config/.
 TICKETS_OUTSIDE = {"tests", "migrations"}
