@@ -7,7 +7,6 @@ through :mod:`zapros.tickets.services.service_levels`, the same operations as th
 from datetime import date, timedelta
 from typing import Annotated
 
-from django.db import transaction
 from ninja import Field, Path, Router, Schema, Status
 
 from zapros.core.errors import Forbidden, NotFound
@@ -233,12 +232,7 @@ def list_policies(request):
              summary="Add an SLA policy")
 def create_policy(request, payload: PolicyIn):
     """Administrators only."""
-    fields = policy_fields(payload)
-    position = fields.pop("position", None)
-    with transaction.atomic():   # placed as asked, or not added at all
-        policy = service_levels.save_policy(request.auth, None, **fields)
-        if position is not None:
-            service_levels.move_policy(request.auth, policy, position)
+    policy = service_levels.save_policy(request.auth, None, **policy_fields(payload))
     return Status(201, policy_out(read_policy(policy.pk)))
 
 
@@ -246,12 +240,7 @@ def create_policy(request, payload: PolicyIn):
             summary="Change an SLA policy")
 def update_policy(request, policy_id: ObjectId, payload: PolicyIn):
     """Administrators only; the fields left out stay as they are."""
-    fields = policy_fields(payload)
-    position = fields.pop("position", None)
-    with transaction.atomic():
-        service_levels.save_policy(request.auth, policy_id, **fields)
-        if position is not None:
-            service_levels.move_policy(request.auth, policy_id, position)
+    service_levels.save_policy(request.auth, policy_id, **policy_fields(payload))
     return policy_out(read_policy(policy_id))
 
 

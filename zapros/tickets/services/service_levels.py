@@ -302,7 +302,7 @@ def save_policy(actor: User, policy: Policy | int | None, **fields) -> Policy:
     """Create a policy (``policy`` None) or change the given fields of one.
 
     Fields: ``name``, ``active``, ``calendar`` (a calendar, its id, or None for around the
-    clock), ``position`` (new policies only; otherwise :func:`move_policy`), the conditions
+    clock), ``position`` (1 for first, as :func:`move_policy`), the conditions
     ``departments``, ``topics``, ``clients`` (objects or ids), ``priorities``, ``types``,
     ``channels``, ``service_kinds`` (lists; empty matches any), the targets
     ``first_response``, ``next_response``, ``resolution`` (business time as a timedelta, or
@@ -320,7 +320,10 @@ def save_policy(actor: User, policy: Policy | int | None, **fields) -> Policy:
         for name, value in values.items():
             if name not in CONDITION_LINKS:
                 setattr(found, name, value)
-        if found.pk is None and "position" not in values:
+        position = values.pop("position", None)
+        if position is not None and found.is_default:
+            raise Conflict(_("The default policy always comes last."), field="position")
+        if found.pk is None:
             last = Policy.objects.filter(is_default=False).aggregate(last=Max("position"))
             found.position = (last["last"] or 0) + 10
         try:
@@ -332,7 +335,8 @@ def save_policy(actor: User, policy: Policy | int | None, **fields) -> Policy:
         for name in CONDITION_LINKS:
             if name in values:
                 getattr(found, name).set(values[name])
-        deadlines.configuration_changed(policy_ids=[found.pk])
+        moved = _place(found, position) if position is not None else []
+        deadlines.configuration_changed(policy_ids={found.pk, *(p.pk for p in moved)})
     return found
 
 
@@ -348,17 +352,24 @@ def move_policy(actor: User, policy: Policy | int, position: int) -> Policy:
         found = _locked_policy(policy)
         if found.is_default:
             raise Conflict(_("The default policy always comes last."), field="position")
-        ordered = [p for p in Policy.objects.select_for_update().filter(is_default=False)
-                   .order_by("position", "id") if p.pk != found.pk]
-        ordered.insert(min(position, len(ordered) + 1) - 1, found)
-        changed = []
-        for index, item in enumerate(ordered, start=1):
-            if item.position != index * 10:
-                item.position = index * 10
-                changed.append(item)
-        Policy.objects.bulk_update(changed, ["position"])
+        changed = _place(found, position)
         deadlines.configuration_changed(policy_ids=[item.pk for item in changed])
     return found
+
+
+def _place(policy: Policy, position: int) -> list[Policy]:
+    """Number the policies other than the default 10, 20, ... with ``policy`` at
+    ``position``; returns those whose position changed."""
+    ordered = [p for p in Policy.objects.select_for_update().filter(is_default=False)
+               .order_by("position", "id") if p.pk != policy.pk]
+    ordered.insert(min(position, len(ordered) + 1) - 1, policy)
+    changed = []
+    for index, item in enumerate(ordered, start=1):
+        if item.position != index * 10:
+            item.position = index * 10
+            changed.append(item)
+    Policy.objects.bulk_update(changed, ["position"])
+    return changed
 
 
 def delete_policy(actor: User, policy: Policy | int) -> None:
@@ -416,7 +427,7 @@ def _clean_policy_fields(fields: dict) -> dict:
         elif name == "active":
             values[name] = bool(value)
         elif name == "position":
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValidationFailed(_("The position is a whole number from 1."),
                                        field="position")
             values[name] = value
