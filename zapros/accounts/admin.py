@@ -118,7 +118,7 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_display = ("name", "in_support_center", "show_due_to_clients", "outgoing_email",
                     "staff_count", "position")
     list_editable = ("position",)
-    list_filter = ("in_support_center", "clients_choose_priority")
+    list_filter = ("in_support_center", "clients_choose_priority", "show_due_to_clients")
     search_fields = ("name",)
     filter_horizontal = ("members",)
 

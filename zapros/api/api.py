@@ -13,6 +13,7 @@ from .routers import (
     followers,
     incoming,
     search,
+    service_levels,
     templates,
     tickets,
 )
@@ -58,3 +59,4 @@ api.add_router("", followers.router)
 api.add_router("", incoming.router)
 api.add_router("", search.router)
 api.add_router("", clients.router)
+api.add_router("", service_levels.router)

@@ -8,6 +8,7 @@ Messages are never deleted, events are an append-only audit: nothing here delete
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from . import sla_admin  # noqa: F401  (registers the service levels' pages)
 from .models import Event, Message, Ticket, Topic
 
 

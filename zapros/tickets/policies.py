@@ -505,3 +505,16 @@ def offered_actions(user: User, ticket: Ticket) -> frozenset[Action]:
 
 def client_may_archive(ticket: Ticket) -> bool:
     return State(ticket.state) in states.CLOSED
+
+
+# --- Service levels -------------------------------------------------------------------------
+
+def may_read_service_levels(user: User) -> bool:
+    """Calendars and policies explain the deadlines staff see: any active staff member."""
+    return roles.is_staff_viewer(user)
+
+
+def ensure_can_configure_service_levels(user: User) -> None:
+    """Calendars and SLA policies are configuration: active administrators only."""
+    if not roles.is_admin(user):
+        raise Forbidden(_("Only an administrator can configure service levels."))
