@@ -12,6 +12,7 @@ from .routers import (
     diagnostics,
     followers,
     incoming,
+    reports,
     search,
     templates,
     tickets,
@@ -58,3 +59,4 @@ api.add_router("", followers.router)
 api.add_router("", incoming.router)
 api.add_router("", search.router)
 api.add_router("", clients.router)
+api.add_router("", reports.router)

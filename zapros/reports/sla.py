@@ -350,6 +350,20 @@ def period(viewer: User, *, start: datetime, end: datetime, department=None, age
     )
 
 
+def in_viewers_zone(viewer: User, moment: datetime) -> datetime:
+    """``moment`` as given, or, written without an offset (a date, a wall-clock time), in
+    the viewer's time zone: a period "from 1 March" starts at the viewer's midnight."""
+    if moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=clock.zone(viewer.timezone))
+
+
+def days_period(viewer: User, days: periods.Days) -> tuple[datetime, datetime]:
+    """[start, end) of whole ``days`` of the viewer's calendar."""
+    return (clock.start_of(days.first, viewer.timezone),
+            clock.start_of(days.end, viewer.timezone))
+
+
 def ensure_period(start: datetime, end: datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
         raise ValidationFailed(_("Give the period's times with their time zone."), field="start")

@@ -61,6 +61,10 @@ def fresh_tickets(cast, count, department=None):
 
 @pytest.fixture
 def overdue(cast) -> Overdue:
+    return build_overdue(cast)
+
+
+def build_overdue(cast) -> Overdue:
     gold = Policy.objects.create(name="Gold", position=1)
     silver = Policy.objects.create(name="Silver", position=2)
     tech = fresh_tickets(cast, 3)
