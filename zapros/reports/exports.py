@@ -57,8 +57,8 @@ def period_csv(report: PeriodReport) -> Iterator[str]:
     """One line per target for everyone, then per department, then per agent."""
     header = [_("Group"), _("Name"), _("Target"), _("Clocks"), _("Met in time"),
               _("Met in time, %"), _("Median, minutes"), _("90th percentile, minutes"),
-              _("Paused in total, minutes"), _("Paused on average, minutes"), _("From"),
-              _("To")]
+              _("Paused in total, minutes"), _("Paused on average, minutes"), _("Period start"),
+              _("Period end")]
     start, end = (local_time(report.start, report.time_zone),
                   local_time(report.end, report.time_zone))
 

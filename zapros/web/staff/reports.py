@@ -34,9 +34,9 @@ class ReportForm(forms.Form):
     policy = forms.ChoiceField(label=gettext_lazy("Policy"), required=False)
     period = forms.ChoiceField(label=gettext_lazy("Period"), required=False,
                                choices=[(p.value, p.label) for p in periods.Preset])
-    start = forms.DateField(label=gettext_lazy("From"), required=False,
+    start = forms.DateField(label=gettext_lazy("First day"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), required=False,
+    end = forms.DateField(label=gettext_lazy("Last day"), required=False,
                           widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, choices: sla.FilterChoices, **kwargs):
