@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "zapros.sla",
     "zapros.tickets",
     "zapros.mail",
+    "zapros.reports",
     "zapros.api",
     "zapros.web",
     "zapros.demo",

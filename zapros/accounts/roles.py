@@ -34,3 +34,9 @@ def is_client(user: User) -> bool:
 def is_system(user: User) -> bool:
     """The actor background work runs as: automatic archiving, resuming on a date, rules."""
     return is_active(user) and user.role == Role.SYSTEM
+
+
+def may_see_reports(user: User) -> bool:
+    """Supervisors and administrators: the reports add up every department's work and name
+    each agent's, more than an agent may see of their colleagues."""
+    return is_overseer(user)

@@ -12,6 +12,7 @@ from .routers import (
     diagnostics,
     followers,
     incoming,
+    reports,
     search,
     service_levels,
     templates,
@@ -60,3 +61,4 @@ api.add_router("", incoming.router)
 api.add_router("", search.router)
 api.add_router("", clients.router)
 api.add_router("", service_levels.router)
+api.add_router("", reports.router)

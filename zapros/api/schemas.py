@@ -443,3 +443,78 @@ class ClientPageOut(ClientOut):
 
 class ClientIn(Schema):
     internal_comment: str
+
+
+# --- Reports ------------------------------------------------------------------------------
+
+class ReportFilters(Schema):
+    department: Id | None = Field(None, description="Only this department's requests.")
+    agent: int | None = Field(
+        None, ge=0, le=MAX_ID,
+        description="Overdue now: only this assignee's requests, 0 for nobody's. A period: "
+                    "only the clocks this staff member answered (0: nobody).")
+    policy: Id | None = Field(None, description="Only the clocks this SLA policy set.")
+
+
+class OverdueFilters(ReportFilters):
+    cursor: str | None = Field(None, description="The `next` value of the previous page.")
+
+
+class PeriodFilters(ReportFilters):
+    start: datetime = Field(description=(
+        "The first moment counted: a date (`2024-03-01`) or a time; without an offset, in "
+        "the caller's time zone."))
+    end: datetime = Field(description=(
+        "The first moment no longer counted (the period is [start, end)), at most a year "
+        "after `start`."))
+
+
+class CountOut(Schema):
+    id: int | None = Field(description="The department, assignee or policy; null for nobody.")
+    name: str
+    count: int
+
+
+class OverdueRowOut(Schema):
+    number: int
+    heading: str = Field(description="The staff title, else the subject.")
+    department: str
+    assignee: str = Field(description="Empty when nobody holds the request.")
+    metric: str = Field(description="first_response, next_response or resolution")
+    policy: str
+    due: datetime | None = Field(description="Null for a breached clock paused since.")
+    overdue_by_seconds: int | None
+
+
+class OverdueOut(Schema):
+    total: int
+    by_department: list[CountOut]
+    by_agent: list[CountOut] = Field(description="By the requests' assignees.")
+    by_policy: list[CountOut]
+    items: list[OverdueRowOut] = Field(description="The most overdue first (earliest due).")
+    next: str | None = Field(description="Pass as `cursor` to get the next page; null at the end.")
+
+
+class TargetStatsOut(Schema):
+    metric: str = Field(description="first_response, next_response or resolution")
+    id: int | None = Field(None, description="The department or agent; null for nobody.")
+    name: str = ""
+    count: int = Field(description="Clocks that ended in the period, cancelled ones aside.")
+    met: int = Field(description="Of those, met in time.")
+    met_percent: float | None
+    median_seconds: float | None = Field(description="Business time taken.")
+    p90_seconds: float | None
+    paused_total_seconds: float
+    paused_average_seconds: float | None
+
+
+class PeriodOut(Schema):
+    start: datetime
+    end: datetime
+    time_zone: str = Field(description="Where the breaches' weekdays and hours are counted.")
+    by_metric: list[TargetStatsOut]
+    by_department: list[TargetStatsOut]
+    by_agent: list[TargetStatsOut] = Field(
+        description="Response targets, by the staff member who answered.")
+    breaches: list[list[int]] = Field(
+        description="Breaches by weekday (Monday first) and hour (0-23) of the breach.")

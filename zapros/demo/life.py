@@ -11,7 +11,6 @@ from zapros.tickets import conversation, states
 from zapros.tickets.models import Event
 from zapros.tickets.states import Action, State
 
-
 # As a new ticket row holds them. The SLA clocks are set from the life once it is fitted into
 # its span and its topic drawn (``generate.Generator.clocks``).
 NEW_FLAGS = conversation.Flags(last_public_from_client=True, needs_reply=True,

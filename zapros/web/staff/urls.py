@@ -2,7 +2,16 @@ from django.urls import path
 
 from zapros.web import converters  # noqa: F401  (registers <ticket:…>)
 
-from . import clients, diagnostics, history, mail, preferences, response_templates, views
+from . import (
+    clients,
+    diagnostics,
+    history,
+    mail,
+    preferences,
+    reports,
+    response_templates,
+    views,
+)
 
 urlpatterns = [
     path("", views.queue, name="queue"),
@@ -53,4 +62,7 @@ urlpatterns = [
     path("clients/<int:client_id>/filter/", clients.filter_by_client, name="client_filter"),
     path("clients/filter/clear/", clients.clear_client_filter, name="client_filter_clear"),
     path("settings/", preferences.settings_page, name="settings"),
+    path("reports/sla/", reports.sla_report, name="reports_sla"),
+    path("reports/sla/overdue.csv", reports.sla_overdue_csv, name="reports_sla_overdue_csv"),
+    path("reports/sla/period.csv", reports.sla_period_csv, name="reports_sla_period_csv"),
 ]
