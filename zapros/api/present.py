@@ -41,6 +41,8 @@ def ticket_detail(user: User, ticket: Ticket):
             actions=actions,
             split_from=ticket.split_from.number if ticket.split_from_id else None,
             merged_into=ticket.merged_into.number if ticket.merged_into_id else None,
+            late=ticket.late,
+            clocks=[_clock(c) for c in selectors.ticket_clocks(user, ticket)],
             messages=[_staff_message(m) for m in conversation],
         )
     return schemas.ClientTicketOut(
@@ -139,6 +141,21 @@ def _staff_fields(ticket: Ticket) -> dict:
         "created": ticket.created_at,
         "updated": ticket.updated_at,
     }
+
+
+def _minutes(length) -> float | None:
+    return None if length is None else round(length.total_seconds() / 60, 2)
+
+
+def _clock(clock) -> schemas.ClockOut:
+    calendar = clock.calendar if clock.calendar_id and not clock.calendar.always_open else None
+    return schemas.ClockOut(
+        metric=clock.metric, state=clock.state, policy=clock.policy_name,
+        target_minutes=_minutes(clock.target), calendar=calendar.name if calendar else None,
+        started=clock.started_at, due=clock.due_at, breached=clock.breached_at,
+        ended=clock.ended_at, paused_minutes=_minutes(clock.paused),
+        took_minutes=_minutes(clock.took),
+    )
 
 
 def _client_message(message: Message) -> schemas.ClientMessageOut:

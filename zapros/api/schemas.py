@@ -195,6 +195,23 @@ class ShareOut(Schema):
     agent: PersonOut | None = Field(description="The staff member it was copied to.")
 
 
+class ClockOut(Schema):
+    metric: Literal["first_response", "next_response", "resolution"]
+    state: Literal["running", "paused", "met", "breached", "cancelled"] = Field(
+        description="breached: the due time passed before it was met (it may have been met "
+                    "late since: see ended)."
+    )
+    policy: str = Field(description="The name of the SLA policy that set it.")
+    target_minutes: float = Field(description="Business time allowed, in the calendar.")
+    calendar: str | None = Field(description="The business calendar; null: around the clock.")
+    started: datetime
+    due: datetime | None = Field(description="Null while paused.")
+    breached: datetime | None
+    ended: datetime | None = Field(description="When it was met or cancelled.")
+    paused_minutes: float = Field(description="Business time it was paused.")
+    took_minutes: float | None = Field(description="Business time it took, once ended.")
+
+
 class StaffTicketOut(StaffTicketItem):
     client: ClientOut
     topic: TopicOut | None
@@ -207,6 +224,11 @@ class StaffTicketOut(StaffTicketItem):
     actions: list[str] = Field(description="What the caller can do with the request now.")
     split_from: int | None = Field(None, description="The request this one was split from.")
     merged_into: int | None = Field(None, description="The request this one was merged into.")
+    late: bool = Field(False, description="A deadline of the present round was missed.")
+    clocks: list[ClockOut] = Field(
+        default_factory=list,
+        description="The SLA clocks of the present round: the live ones and the last of each "
+                    "other target.")
     messages: list[StaffMessageOut]
 
 

@@ -87,7 +87,8 @@ def attach_to_client(actor: User, mail_id, *, client_id) -> InboundMail:
             pk=clean_id(client_id), user__is_active=True).first()
         if client is None:
             raise ValidationFailed(_("Choose a client."), field="client")
-        ticket = ingest.file_ticket(actor, client, mail.gateway, read(mail))
+        ticket = ingest.file_ticket(actor, client, mail.gateway, read(mail),
+                                   received_at=mail.received_at)
         _decided(mail, actor, Handling.ATTACHED, ticket=ticket, message=_first_message(ticket))
     return mail
 
@@ -114,7 +115,8 @@ def create_client(actor: User, mail_id) -> InboundMail:
         except ValidationFailed as error:
             # The inbox's one field is the client.
             raise ValidationFailed(error.message, field="client") from None
-        ticket = ingest.file_ticket(actor, client, mail.gateway, parsed)
+        ticket = ingest.file_ticket(actor, client, mail.gateway, parsed,
+                                   received_at=mail.received_at)
         _decided(mail, actor, Handling.REGISTERED, ticket=ticket,
                  message=_first_message(ticket))
     return mail

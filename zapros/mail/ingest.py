@@ -214,12 +214,15 @@ def find_thread(client: Client, mail: parsing.ParsedMail) -> Ticket | None:
     return message.ticket if message else None
 
 
-def file_ticket(actor, client: Client, gateway: MailGateway, mail: parsing.ParsedMail) -> Ticket:
+def file_ticket(actor, client: Client, gateway: MailGateway, mail: parsing.ParsedMail,
+                received_at=None) -> Ticket:
+    """Open the request a mail asks for; ``received_at``: when it arrived, for a mail that
+    waited in the Incoming inbox (the SLA counts from then)."""
     files, notes = usable_files(mail.parts)
     return services.open_ticket_from_email(
         actor, client_id=client.pk, department_id=gateway.department_id, subject=mail.subject,
         body=mail.text, files=files, email_message_id=mail.message_id, notes=notes,
-        html=mail.html,
+        html=mail.html, asked_at=received_at,
     )
 
 

@@ -199,10 +199,11 @@ def start(metric: str, at: datetime, targets: Targets, *, why: str) -> Clock | N
 
 
 def follow(clocks: list[Clock], situation: Situation, targets: Targets,
-           at: datetime) -> tuple[list[Clock], list[Change]]:
+           at: datetime, *, recount: bool = False) -> tuple[list[Clock], list[Change]]:
     """Bring ``clocks`` (all of one ticket's, oldest first) in step with ``situation`` at
     ``at``. Changes the clocks in place (``changed``), returns the new ones and what the
-    history should say."""
+    history should say. ``recount``: count the live clocks again from their start even when
+    their policy looks the same (its calendar's hours changed)."""
     new: list[Clock] = []
     changes: list[Change] = []
     live = {c.metric: c for c in clocks if c.live}
@@ -210,7 +211,7 @@ def follow(clocks: list[Clock], situation: Situation, targets: Targets,
 
     # A different policy, or its targets changed: count again from the original start.
     for clock in list(live.values()):
-        if (clock.policy_id, clock.calendar_id, clock.target) != (
+        if recount or (clock.policy_id, clock.calendar_id, clock.target) != (
                 targets.policy_id, targets.calendar_id, targets.of(clock.metric)):
             change = _retarget(clock, targets, at)
             if change is not None:

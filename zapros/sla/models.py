@@ -115,7 +115,7 @@ class Policy(models.Model):
     next_response = models.DurationField(_("next response"), null=True, blank=True)
     resolution = models.DurationField(_("resolution"), null=True, blank=True)
     warn_percent = models.PositiveSmallIntegerField(
-        _("warn at (% of the target used)"), default=80,
+        _("warn at this per cent of the target"), default=80,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
     )
     # Which targets stop counting while the ticket is on hold, and while it waits for the

@@ -32,7 +32,8 @@ PURE_MODULES = ["zapros.tickets.states", "zapros.tickets.conversation",
                 "zapros.tickets.rendering",
                 "zapros.core.hostnames", "zapros.diagnostics.whois",
                 "zapros.diagnostics.dnslookup", "zapros.mail.parsing",
-                "zapros.sla.businesstime", "zapros.sla.ical"]
+                "zapros.sla.businesstime", "zapros.sla.ical", "zapros.sla.clocks",
+                "zapros.sla.matching"]
 # Tests of the whole project (this directory) stand outside the graph, like config/.
 OUTSIDE = {"tests"}
 

@@ -173,12 +173,18 @@ def configuration_changed(*, calendar_ids: Iterable[int] = (), policy_ids: Itera
     """Calendars or policies were changed, in the caller's transaction: every process reads
     them again before it uses them, and the live clocks they set are counted again here, in
     the same transaction, so that none is left half-recomputed."""
+    ladder_changed()
+    recount_live(calendar_ids=calendar_ids, policy_ids=policy_ids)
+
+
+def ladder_changed() -> None:
+    """The escalation ladder changed, in the caller's transaction: processes read the
+    configuration again; no clock's due time moves."""
     # A new random value rather than a count: a change rolled back after some process read
     # it must not leave a number that a later change would reach again.
     value = secrets.randbits(62)
     if not Revision.objects.filter(pk=1).update(value=value):
         Revision.objects.create(pk=1, value=value)
-    recount_live(calendar_ids=calendar_ids, policy_ids=policy_ids)
 
 
 def recount_live(*, calendar_ids: Iterable[int] = (), policy_ids: Iterable[int] = ()) -> int:
@@ -294,14 +300,12 @@ def plan(ticket: Ticket, *, at: datetime | None = None, recount: bool = False) -
     current = [_clock(row) for row in Clock.objects.filter(ticket_id=ticket.pk)] \
         if ticket.pk else []
     targets = targets_for(ticket)
-    if recount:
-        for clock in current:
-            clock.target = timedelta(-1)  # differs from any target: counted again
     answered_by = None
     if ticket.waiting_since is None and ticket.last_staff_public_at is not None and any(
             c.live and c.metric in clocks.RESPONSE for c in current):
         answered_by = _last_answer_author(ticket)
-    new, changes = clocks.follow(current, situation_of(ticket, answered_by), targets, at)
+    new, changes = clocks.follow(current, situation_of(ticket, answered_by), targets, at,
+                                 recount=recount)
     every = [*current, *new]
     ticket.reply_due_at = clocks.response_due(every)
     ticket.late = clocks.late(every)

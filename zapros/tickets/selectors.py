@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from zapros.accounts import roles
 from zapros.accounts.models import User
 from zapros.clients.models import Client
-from zapros.core import keyset
+from zapros.core import clock, keyset
 from zapros.core.errors import NotFound
 from zapros.core.sql import planner, precompiled
 from zapros.core.validation import clean_id
 from zapros.notify.models import OutgoingMail
+from zapros.sla.models import Clock, Metric
 
 from . import notifications, policies, states
 from .models import (
@@ -36,7 +37,7 @@ QUEUE_RELATED = ("client__user", "department", "assignee", "holder")
 # cost).
 QUEUE_COLUMNS = (
     "id", "number", "client_id", "department_id", "subject", "title", "state", "assignee_id",
-    "holder_id", "created_at", "updated_at", "needs_reply", "reply_due_at",
+    "holder_id", "created_at", "updated_at", "needs_reply", "reply_due_at", "late",
     "client__user__name", "client__user__email", "department__name",
     "assignee__name", "assignee__email", "holder__name", "holder__email",
 )
@@ -144,6 +145,7 @@ TIMELINE_EVENTS = {
     Event.Kind.TRANSFERRED, Event.Kind.MESSAGE_EDITED, Event.Kind.SPLIT, Event.Kind.SPLIT_FROM,
     Event.Kind.MERGED, Event.Kind.MERGED_IN, Event.Kind.FOLLOWED, Event.Kind.UNFOLLOWED,
     Event.Kind.CC_ADDED, Event.Kind.CC_REMOVED, Event.Kind.MAIL_RETRIED,
+    Event.Kind.SLA_CHANGED, Event.Kind.SLA_WARNING, Event.Kind.SLA_BREACHED,
 }
 
 FAILED_MAILS_SHOWN = 20
@@ -199,6 +201,8 @@ class ClientTicketPage:
     offered: frozenset[states.Action]
     reply_reopens: bool            # writing into the request reopens it
     cc_addresses: list[CcAddress]
+    # When the client is told to expect our answer (the department shows it), or None.
+    answer_by: datetime | None = None
 
 
 def client_ticket_page(user: User, ticket: Ticket) -> ClientTicketPage:
@@ -223,6 +227,8 @@ def client_ticket_page(user: User, ticket: Ticket) -> ClientTicketPage:
         reply_reopens=(states.Action.CLIENT_REPLY in offered
                        and ticket.state_after(states.Action.CLIENT_REPLY) != ticket.state),
         cc_addresses=copy_addresses(user, ticket),
+        answer_by=states.promised_by(ticket.department.show_due_to_clients, ticket.needs_reply,
+                                     ticket.reply_due_at, clock.now()),
     )
 
 
@@ -310,6 +316,7 @@ def _page_extras() -> dict:
             reference=notifications.reference_sql(ticket),
             status=OutgoingMail.Status.FAILED)),
         "has_files": Exists(Attachment.objects.filter(ticket=ticket)),
+        "has_clocks": Exists(Clock.objects.filter(ticket=ticket)),
     }
 
 
@@ -358,6 +365,22 @@ def shares(user: User, ticket: Ticket) -> list[Share]:
         return []
     return list(Share.objects.filter(ticket=ticket).select_related("department", "agent")
                 .order_by("id"))
+
+
+def ticket_clocks(user: User, ticket: Ticket) -> list[Clock]:
+    """The SLA clocks of the ticket's present round, for staff only (one query at most): the
+    live ones, and the last ended clock of each target not live now."""
+    if not roles.is_staff_viewer(user) or _known_none(ticket, "has_clocks"):
+        return []
+    every = list(Clock.objects.filter(ticket=ticket).select_related("calendar", "staff")
+                 .order_by("started_at", "id"))
+    latest = {}
+    for row in every:
+        if row.metric not in latest or row.ended_at is None \
+                or latest[row.metric].ended_at is not None:
+            latest[row.metric] = row
+    order = [m.value for m in Metric]
+    return sorted(latest.values(), key=lambda c: order.index(c.metric))
 
 
 def failed_mails(user: User, ticket: Ticket) -> list:

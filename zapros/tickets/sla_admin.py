@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zapros.core.errors import DomainError, ValidationFailed
 from zapros.sla.businesstime import CalendarError, format_spans, parse_spans
-from zapros.sla.models import BusinessCalendar, CalendarDay, Metric, Policy
+from zapros.sla.models import BusinessCalendar, CalendarDay, EscalationStep, Metric, Policy
 
 from . import policies
 from .models import Message, Priority, TicketType
@@ -469,3 +469,48 @@ class PolicyAdmin(ServiceLevelAdmin):
     def delete_model(self, request, obj):
         service_levels.delete_policy(request.user, obj)
 
+
+
+# --- The escalation ladder ------------------------------------------------------------------
+
+class EscalationStepForm(forms.ModelForm):
+    after_hours = forms.DecimalField(
+        label=_("after, hours"), min_value=Decimal(0), max_digits=8, decimal_places=2,
+        initial=0, help_text=_("For a deadline passed: how long after it this step is taken "
+                               "(0: at once). A warning has none."))
+
+    class Meta:
+        model = EscalationStep
+        fields = ("department", "when", "who")
+
+    def clean(self):
+        data = super().clean()
+        hours = data.get("after_hours")
+        if hours is not None:
+            data["after"] = timedelta(hours=float(hours))
+        return data
+
+
+@admin.register(EscalationStep)
+class EscalationStepAdmin(ServiceLevelAdmin):
+    form = EscalationStepForm
+    list_display = ("department", "when", "who", "after")
+    list_filter = ("when", "who", "department")
+    list_select_related = ("department",)
+
+    def has_change_permission(self, request, obj=None):
+        # A step is added or removed, never edited: the ladder's history stays simple.
+        return obj is None and may_configure(request)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            step = service_levels.add_escalation_step(
+                request.user, department=data.get("department"), when=data["when"],
+                who=data["who"], after=data.get("after", timedelta(0)))
+        except ValidationFailed as error:
+            raise DomainError(error.message) from error
+        obj.pk = step.pk
+
+    def delete_model(self, request, obj):
+        service_levels.remove_escalation_step(request.user, obj)

@@ -168,6 +168,62 @@ def is_overdue(needs_reply_now: bool, reply_due_at: datetime | None, now: dateti
     return needs_reply_now and reply_due_at is not None and reply_due_at < now
 
 
+class Marker(StrEnum):
+    """The reference's five marks of a request, from its state and its SLA clocks."""
+
+    NEEDS_REPLY = "needs_reply"
+    OVERDUE = "overdue"            # needs our reply, and the deadline has passed
+    ANSWERED_LATE = "answered_late"  # no reply owed now, but a deadline of this round passed
+    FROZEN = "frozen"
+    COMPLETED = "completed"
+
+    @property
+    def label(self):
+        return MARKER_LABELS[self]
+
+    @property
+    def explanation(self):
+        return MARKER_EXPLANATIONS[self]
+
+
+MARKER_LABELS = {
+    Marker.NEEDS_REPLY: _("Needs reply"),
+    Marker.OVERDUE: _("Overdue"),
+    Marker.ANSWERED_LATE: _("Answered late"),
+    Marker.FROZEN: _("Frozen"),
+    Marker.COMPLETED: _("Completed"),
+}
+MARKER_EXPLANATIONS = {
+    Marker.NEEDS_REPLY: _("The client wrote last: the answer is ours."),
+    Marker.OVERDUE: _("The client wrote last and the deadline for our answer has passed."),
+    Marker.ANSWERED_LATE: _("Answered, but a deadline was missed: it may be completed."),
+    Marker.FROZEN: _("On hold: work is paused."),
+    Marker.COMPLETED: _("Solved or archived."),
+}
+
+
+def marker(state: State | str, needs_reply_now: bool, reply_due_at: datetime | None,
+           late: bool, now: datetime) -> Marker | None:
+    """Which of the five marks the request bears, if any (one answered in time bears none)."""
+    state = State(state)
+    if state == State.ON_HOLD:
+        return Marker.FROZEN
+    if state in (State.RESOLVED, State.ARCHIVED):
+        return Marker.COMPLETED
+    if needs_reply_now:
+        return Marker.OVERDUE if is_overdue(True, reply_due_at, now) else Marker.NEEDS_REPLY
+    return Marker.ANSWERED_LATE if late else None
+
+
+def promised_by(shown: bool, needs_reply_now: bool, reply_due_at: datetime | None,
+                now: datetime) -> datetime | None:
+    """When the client is told to expect our answer: where the department shows it, while
+    one is owed and its clock runs, and not once the time has passed."""
+    if shown and needs_reply_now and reply_due_at is not None and reply_due_at > now:
+        return reply_due_at
+    return None
+
+
 def client_unread(last_staff_public_at: datetime | None, client_seen_at: datetime | None) -> bool:
     if last_staff_public_at is None:
         return False

@@ -6,6 +6,7 @@ from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from . import deadlines
 from .services import automation
 
 
@@ -19,3 +20,9 @@ def archive_inactive_tickets():
 @db_periodic_task(crontab(minute="*/15"))
 def resume_frozen_tickets():
     automation.resume_due()
+
+
+@db_periodic_task(crontab(minute="*"))
+def escalate_deadlines():
+    """Every minute: SLA warnings, breaches and the later steps of the escalation ladders."""
+    deadlines.sweep()

@@ -243,3 +243,24 @@ def test_a_sender_address_that_is_not_one_is_refused_on_the_client_field(cast, g
     assert error.value.field == "client"
     assert error.value.message == "Enter a valid e-mail address."
     assert state() == before
+
+
+@pytest.mark.parametrize("sorting", ["attach", "register"])
+def test_a_sorted_mails_clock_starts_when_it_arrived_not_when_it_was_sorted(cast, gateway,
+                                                                            sorting):
+    from datetime import timedelta
+
+    from conftest import DEFAULT_RESPONSE
+    from zapros.sla.models import Clock
+
+    mail = waiting(gateway)
+    arrived = mail.received_at - timedelta(hours=5)
+    InboundMail.objects.filter(pk=mail.pk).update(received_at=arrived)
+    if sorting == "attach":
+        incoming.attach_to_client(cast.john, mail.pk, client_id=cast.bob.pk)
+    else:
+        incoming.create_client(cast.john, mail.pk)
+    mail.refresh_from_db()
+    first = Clock.objects.get(ticket=mail.ticket, metric="first_response")
+    assert (first.started_at, first.due_at) == (arrived, arrived + DEFAULT_RESPONSE)
+    assert mail.ticket.waiting_since == arrived

@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                 ('first_response', models.DurationField(blank=True, null=True, verbose_name='first response')),
                 ('next_response', models.DurationField(blank=True, null=True, verbose_name='next response')),
                 ('resolution', models.DurationField(blank=True, null=True, verbose_name='resolution')),
-                ('warn_percent', models.PositiveSmallIntegerField(default=80, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(99)], verbose_name='warn at (% of the target used)')),
+                ('warn_percent', models.PositiveSmallIntegerField(default=80, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(99)], verbose_name='warn at this per cent of the target')),
                 ('pause_on_hold', models.JSONField(blank=True, default=list, verbose_name='paused on hold')),
                 ('pause_awaiting_client', models.JSONField(blank=True, default=list, verbose_name='paused while awaiting the client')),
                 ('calendar', models.ForeignKey(blank=True, help_text='Empty: the targets are counted around the clock.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='policies', to='sla.businesscalendar', verbose_name='calendar')),

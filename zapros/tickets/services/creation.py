@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -144,7 +146,8 @@ _CLIENT_AND_DEPARTMENT = rows.Select(
 
 
 def insert_ticket(ticket: Ticket, actor: User, *, body: str, channel: str, uploads=(),
-                  email_message_id: str = "", html: str | None = None, notes=()) -> Ticket:
+                  email_message_id: str = "", html: str | None = None, notes=(),
+                  asked_at: datetime | None = None) -> Ticket:
     """Write a ticket being opened (unsaved, its fields checked, ``created_at`` set) with its
     first message, the client's, and its files; ``notes`` as internal system lines; its search
     document and a ``created`` event naming ``actor``, all in one transaction.
@@ -161,6 +164,8 @@ def insert_ticket(ticket: Ticket, actor: User, *, body: str, channel: str, uploa
             visibility=Message.Visibility.PUBLIC, at=at,
         )
         writes.refresh_flags(ticket)
+        if asked_at is not None:
+            ticket.waiting_since = asked_at  # the SLA counts from the question, not the filing
         ticket.channel = channel
         clocks = deadlines.plan(ticket, at=at)
         insert_numbered(ticket)

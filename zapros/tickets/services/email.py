@@ -7,6 +7,8 @@ the Incoming inbox use the same operations on the client's behalf: the message i
 the event names the agent.
 """
 
+from datetime import datetime
+
 from django.utils.translation import gettext as _
 
 from zapros.accounts.models import User
@@ -34,13 +36,16 @@ def open_ticket_from_email(
     email_message_id: str = "",
     notes=(),
     html: str = "",
+    asked_at: datetime | None = None,
 ) -> Ticket:
     """Open a ticket from a mail in the department its gateway routes to.
 
     ``actor`` is the client who wrote (the mail importer acts as them), or a staff member
     filing an Incoming mail for the client. Subject and body are the mail's, shortened to what
     a ticket holds; an empty subject becomes "(no subject)". ``notes`` become internal system
-    lines (files that were left out). Writes the ticket, the client's public message with
+    lines (files that were left out). ``asked_at``: when the mail arrived, if earlier than
+    now (a mail sorted from the Incoming inbox): the client's wait, and with it the SLA
+    clocks, began then. Writes the ticket, the client's public message with
     ``email_message_id`` and its files, the notes and a ``created`` event in one transaction.
     """
     opening = policies.opening_for(actor, client_id)
@@ -63,6 +68,7 @@ def open_ticket_from_email(
     return insert_ticket(
         ticket, actor, body=body, channel=EMAIL, uploads=uploads,
         email_message_id=email_message_id[:255], html=mail_html(html), notes=notes,
+        asked_at=asked_at if asked_at is not None and asked_at < now else None,
     )
 
 

@@ -27,7 +27,7 @@ from zapros.core.errors import Conflict, NotFound, ValidationFailed
 from zapros.core.validation import clean_id
 from zapros.sla import businesstime, ical
 from zapros.sla.businesstime import CalendarError
-from zapros.sla.models import BusinessCalendar, CalendarDay, Metric, Policy
+from zapros.sla.models import BusinessCalendar, CalendarDay, EscalationStep, Metric, Policy
 
 from .. import deadlines, policies
 from ..models import Message, Priority, TicketType, Topic
@@ -549,3 +549,48 @@ def _clean_pauses(value, *, field: str) -> list[str]:
         if item not in cleaned:
             cleaned.append(item)
     return [metric for metric in Metric.values if metric in cleaned]
+
+
+# --- the escalation ladder ------------------------------------------------------------------
+
+def add_escalation_step(actor: User, *, department: Department | int | None, when: str,
+                        who: str, after: timedelta = timedelta(0)) -> EscalationStep:
+    """Add a step to a department's escalation ladder (None: the ladder of every department
+    without its own). A warning step has no delay. Raises Forbidden, ValidationFailed
+    (unknown department, when or who; a negative delay; a warning with a delay), Conflict
+    (the step is there already)."""
+    policies.ensure_can_configure_service_levels(actor)
+    if when not in EscalationStep.When.values:
+        raise ValidationFailed(_("Choose when the step is taken."), field="when")
+    if who not in EscalationStep.Who.values:
+        raise ValidationFailed(_("Choose who is told."), field="who")
+    if not isinstance(after, timedelta) or after < timedelta(0) or after > timedelta(days=365):
+        raise ValidationFailed(_("The delay is a length of time from zero to a year."),
+                               field="after")
+    if when == EscalationStep.When.WARNING and after:
+        raise ValidationFailed(_("A warning is given once, when the deadline nears: it has "
+                                 "no delay."), field="after")
+    department_id = None
+    if department is not None:
+        pk = department.pk if isinstance(department, Department) else clean_id(department)
+        if not Department.objects.filter(pk=pk).exists():
+            raise ValidationFailed(_("There is no such department."), field="department")
+        department_id = pk
+    with transaction.atomic():
+        if EscalationStep.objects.filter(department_id=department_id, when=when, who=who,
+                                         after=after).exists():
+            raise Conflict(_("The ladder has this step already."))
+        step = EscalationStep.objects.create(department_id=department_id, when=when, who=who,
+                                             after=after)
+        deadlines.ladder_changed()
+    return step
+
+
+def remove_escalation_step(actor: User, step: EscalationStep | int) -> None:
+    """Remove a step of an escalation ladder. Raises Forbidden, NotFound."""
+    policies.ensure_can_configure_service_levels(actor)
+    pk = step.pk if isinstance(step, EscalationStep) else clean_id(step)
+    with transaction.atomic():
+        if not EscalationStep.objects.filter(pk=pk).delete()[0]:
+            raise NotFound(_("There is no such step."))
+        deadlines.ladder_changed()

@@ -221,3 +221,47 @@ def test_an_answer_ends_the_climb(cast, moment):
     services.reply(cast.john, ticket.number, body="Here", close=True)
     moment.advance(hours=3)
     assert deadlines.sweep() == deadlines.Swept(0, 0, 0)
+
+
+# --- configuring the ladder -----------------------------------------------------------------
+
+def test_an_admin_adds_and_removes_ladder_steps(cast):
+    from zapros.tickets.services import service_levels
+
+    step = service_levels.add_escalation_step(cast.admin, department=cast.tech.pk,
+                                              when="breach", who="admins", after=2 * H)
+    assert deadlines.compiled().ladder(cast.tech.pk, "breach")[0].who == "admins"
+    service_levels.remove_escalation_step(cast.admin, step.pk)
+    assert [s.who for s in deadlines.compiled().ladder(cast.tech.pk, "breach")] == [
+        "assignee", "supervisors"]
+
+
+@pytest.mark.parametrize(("actor", "fields", "error"), [
+    ("john", {"when": "breach", "who": "admins"}, "Forbidden"),
+    ("admin", {"when": "warning", "who": "admins", "after": H}, "ValidationFailed"),
+    ("admin", {"when": "soon", "who": "admins"}, "ValidationFailed"),
+    ("admin", {"when": "breach", "who": "everyone"}, "ValidationFailed"),
+    ("admin", {"when": "breach", "who": "admins", "after": -H}, "ValidationFailed"),
+    ("admin", {"when": "breach", "who": "admins", "department": 999999}, "ValidationFailed"),
+], ids=["agent", "warning-delay", "when", "who", "negative", "department"])
+def test_ladder_steps_that_are_refused_leave_nothing(cast, actor, fields, error):
+    from zapros.tickets.services import service_levels
+
+    with pytest.raises(Exception) as raised:
+        service_levels.add_escalation_step(getattr(cast, actor), **{"department": None,
+                                                                     **fields})
+    assert type(raised.value).__name__ == error
+    assert str(raised.value)
+    assert not EscalationStep.objects.exists()
+
+
+def test_the_same_step_twice_is_refused(cast):
+    from zapros.core.errors import Conflict
+    from zapros.tickets.services import service_levels
+
+    service_levels.add_escalation_step(cast.admin, department=None, when="breach",
+                                       who="admins")
+    with pytest.raises(Conflict):
+        service_levels.add_escalation_step(cast.admin, department=None, when="breach",
+                                           who="admins")
+    assert EscalationStep.objects.count() == 1

@@ -167,6 +167,7 @@ def _ticket_page(request, ticket, reply_form):
         "section": "all" if ticket.is_archived else "requests",
         "section_current": "true",
         "cc_addresses": page.cc_addresses,
+        "answer_by": page.answer_by,
     })
 
 

@@ -39,6 +39,7 @@ class QueueRow:
     status_label: str
     needs_reply: bool
     overdue: bool
+    marker: str           # a states.Marker value, or ""
     days_in_work: int
     assignee: str
     holder: str
@@ -89,6 +90,8 @@ class RowFormatter:
             status_label=self.status_labels[status],
             needs_reply=ticket.needs_reply,
             overdue=states.is_overdue(ticket.needs_reply, ticket.reply_due_at, self.now),
+            marker=states.marker(ticket.state, ticket.needs_reply, ticket.reply_due_at,
+                                 ticket.late, self.now) or "",
             days_in_work=states.days_in_work(ticket.created_at, self.now),
             assignee=ticket.assignee.display_name if ticket.assignee_id else "",
             holder=ticket.holder.display_name if ticket.holder_id else "",
@@ -157,6 +160,7 @@ _QUEUE_ROW = Html(
 _SUBJECT = Html('<div class="muted subject">{subject}</div>')
 _HELD = Html('<div class="held">{lock} {text}</div>')
 _BADGE = Html(' <span class="badge {kind}">{label}</span>')
+_MARK = Html(' <span class="badge {kind}" title="{title}">{label}</span>')
 _MUTED = Html('<span class="muted">{text}</span>')
 _NONE = SafeString("")
 
@@ -168,17 +172,24 @@ def queue_rows_html(rows: list[QueueRow]) -> SafeString:
     client_title = escape(_("Requests of this client"))
     needs_reply = _BADGE(kind="needs-reply", label=_("Needs reply"))
     overdue = _BADGE(kind="overdue", label=_("Overdue"))
-    # The row's class and badges, by (needs reply, overdue): four pairs, escaped once a page.
-    marks = {(False, False): (_NONE, _NONE),
-             (True, False): (escape("needs-reply"), needs_reply),
-             (False, True): (escape(" overdue"), overdue),
-             (True, True): (escape("needs-reply overdue"), needs_reply + overdue)}
+    late = _MARK(kind="answered-late", label=states.Marker.ANSWERED_LATE.label,
+                 title=states.Marker.ANSWERED_LATE.explanation)
+    completed = _MARK(kind="completed", label=states.Marker.COMPLETED.label,
+                      title=states.Marker.COMPLETED.explanation)
+    # The row's class and badges, by its marker (frozen shows in its status): escaped once
+    # a page.
+    marks = {"": (_NONE, _NONE),
+             states.Marker.NEEDS_REPLY: (escape("needs-reply"), needs_reply),
+             states.Marker.OVERDUE: (escape("needs-reply overdue"), needs_reply + overdue),
+             states.Marker.ANSWERED_LATE: (escape("answered-late"), late),
+             states.Marker.FROZEN: (_NONE, _NONE),
+             states.Marker.COMPLETED: (_NONE, completed)}
     nobody = _MUTED(text=_("Nobody"))
     lock = render_to_string("staff/_lock.html")   # a SafeString, as templates give
     held_by = _("Held by %(name)s")
     out = []
     for row in rows:
-        row_class, badges = marks[row.needs_reply, row.overdue]
+        row_class, badges = marks[row.marker]
         out.append(_QUEUE_ROW(
             row_class=row_class,
             href=row.href,

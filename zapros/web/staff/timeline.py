@@ -9,8 +9,10 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
+from zapros.sla.models import Metric
 from zapros.tickets import rendering
 from zapros.tickets.models import Event, Message, Rating, Ticket
 from zapros.tickets.selectors import TimelineEntry
@@ -252,6 +254,8 @@ def _text(kind: str, data: dict, name: str, actor_is_staff: bool) -> tuple[str, 
     if kind == Kind.MAIL_RETRIED:
         to = ", ".join(data.get("to") or []) or "?"
         return _("Mail to %(to)s sent again") % {"to": to}, name
+    if kind in (Kind.SLA_CHANGED, Kind.SLA_WARNING, Kind.SLA_BREACHED):
+        return _sla_text(kind, data), ""
     if kind == Kind.RATED:
         if data.get("value") == Rating.Value.BAD:
             return _("Client rated an answer: bad"), ""
@@ -285,3 +289,32 @@ def _state_label(value):
         return State(value).label
     except ValueError:
         return None
+
+
+def _sla_text(kind: str, data: dict) -> str:
+    Kind = Event.Kind
+    target = _METRICS.get(data.get("metric"), data.get("metric") or "?")
+    due = _moment(data.get("due"))
+    if kind == Kind.SLA_WARNING:
+        return _("%(target)s due soon: by %(due)s") % {"target": target, "due": due}
+    if kind == Kind.SLA_BREACHED:
+        if data.get("after_minutes"):
+            return _("%(target)s still overdue (due %(due)s): escalated") % {
+                "target": target, "due": due}
+        return _("%(target)s overdue: it was due %(due)s") % {"target": target, "due": due}
+    if not data.get("due"):
+        return _("SLA changed: %(target)s no longer tracked under policy %(policy)s") % {
+            "target": target, "policy": data.get("policy") or "—"}
+    return _("SLA changed: %(target)s due %(due)s under policy %(policy)s (was %(old)s under "
+             "%(old_policy)s)") % {
+        "target": target, "due": due, "policy": data.get("policy") or "—",
+        "old": _moment(data.get("old_due")), "old_policy": data.get("old_policy") or "—"}
+
+
+_METRICS = dict(Metric.choices)
+
+
+def _moment(text: str | None) -> str:
+    if not text:
+        return "—"
+    return date_format(localtime(datetime.fromisoformat(text)), "SHORT_DATETIME_FORMAT")

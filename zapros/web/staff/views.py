@@ -27,7 +27,7 @@ from zapros.tickets.states import Action, StaffStatus
 from zapros.web import http
 from zapros.web.http import add_domain_error
 
-from . import client_filter, forms
+from . import client_filter, forms, service_levels
 from .rows import queue_rows, queue_rows_html, search_rows, search_rows_html
 from .timeline import conversation_html, timeline_rows
 
@@ -188,6 +188,7 @@ def render_ticket(request, ticket, *, form=None, comment_form=None):
         "client": ticket.client,
         "client_services": client_services,
         "shares": selectors.shares(user, ticket),
+        "clocks": service_levels.clock_views(selectors.ticket_clocks(user, ticket)),
         "freeze_form": forms.FreezeForm() if Action.FREEZE in offered else None,
         "reassign_form": forms.ReassignForm(staff=staff) if Action.REASSIGN in offered else None,
         "transfer_form": transfer_form(user, staff=staff) if Action.TRANSFER in offered else None,

@@ -28,7 +28,9 @@ HOSTILE = ('plain" onmouseover="alert(1)" \' <script>alert(2)</script> <img src=
 HOSTILE_HTML = ('<p onclick="alert(5)">Server <b>down</b></p><script>alert(6)</script>'
                 '<a href="javascript:alert(7)">x</a><!--formatted--><img src=x onerror=alert(8)>')
 # Fields that pick one of a few fixed words rather than print what they hold.
-CHOICES = {(MessageView, "kind"): ("internal", "from-client", "from-staff")}
+CHOICES = {(MessageView, "kind"): ("internal", "from-client", "from-staff"),
+           (QueueRow, "marker"): ("needs_reply", "overdue", "answered_late", "frozen",
+                                  "completed", "")}
 
 
 class Structure(HTMLParser):

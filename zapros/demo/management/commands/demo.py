@@ -7,19 +7,22 @@ Running it again changes nothing.
 """
 
 import io
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from zapros.accounts.models import Department, User
 from zapros.clients.models import Client, Service
 from zapros.demo import data
-from zapros.tickets import policies, services
+from zapros.sla import businesstime, clocks
+from zapros.sla.models import Clock
+from zapros.tickets import deadlines, policies, services
 from zapros.tickets.models import (
     Attachment,
     Event,
@@ -30,6 +33,7 @@ from zapros.tickets.models import (
     TicketType,
     Topic,
 )
+from zapros.tickets.services import service_levels
 
 
 class Command(BaseCommand):
@@ -69,13 +73,45 @@ def let_time_pass(ticket: Ticket, **delta) -> None:
     Ticket.objects.filter(pk=ticket.pk).update(**{
         name: F(name) - shift
         for name in ("created_at", "updated_at", "held_at", "reply_due_at",
-                     "last_staff_public_at", "client_seen_at")
+                     "last_staff_public_at", "client_seen_at", "waiting_since")
     })
+    # The clocks move with the ticket, then count again from their moved starts: on a
+    # business calendar the same hours earlier give another due time.
+    for row in Clock.objects.filter(ticket=ticket):
+        for name in ("started_at", "due_at", "warn_at", "warned_at", "breached_at", "ended_at",
+                     "updated_at"):
+            value = getattr(row, name)
+            if value is not None:
+                setattr(row, name, value - shift)
+        row.pauses = [[_earlier(a, shift), _earlier(b, shift), why] for a, b, why in row.pauses]
+        if row.ended_at is not None and row.state != Clock.State.CANCELLED:
+            # An ended clock is not counted again by the ticket's next change: do it here.
+            calendar = deadlines.compiled().calendars.get(row.calendar_id, businesstime.ALWAYS)
+            pauses = [(datetime.fromisoformat(a), datetime.fromisoformat(b), why)
+                      for a, b, why in row.pauses]
+            row.due_at = clocks.due(calendar, row.started_at, row.target, pauses)
+            row.took = timedelta(seconds=businesstime.between(
+                calendar, row.started_at, row.ended_at)) - row.paused
+            late = row.due_at is not None and row.ended_at > row.due_at
+            row.state = Clock.State.BREACHED if late else Clock.State.MET
+            row.breached_at = row.due_at if late else None
+        row.save()
+    moved = Ticket.objects.get(pk=ticket.pk)
+    counted_at = timezone.now()
+    deadlines.follow(moved, at=counted_at, recount=True)
+    # Counting again is the demo's bookkeeping, not a change of the policy to tell of.
+    Event.objects.filter(ticket=ticket, kind=Event.Kind.SLA_CHANGED,
+                         created_at=counted_at).delete()
+    Ticket.objects.filter(pk=ticket.pk).update(reply_due_at=moved.reply_due_at, late=moved.late)
     for model in (Message, Event, Attachment):
         model.objects.filter(ticket=ticket).update(created_at=F("created_at") - shift)
     Rating.objects.filter(ticket=ticket).update(
         created_at=F("created_at") - shift, updated_at=F("updated_at") - shift
     )
+
+
+def _earlier(moment: str | None, shift: timedelta) -> str | None:
+    return None if moment is None else (datetime.fromisoformat(moment) - shift).isoformat()
 
 
 def screenshot_png(caption: str, color: tuple[int, int, int]) -> bytes:
@@ -106,8 +142,11 @@ class Demo:
         # Every demo login has the same password: hash it once instead of once per person.
         self.password_hash = make_password(data.DEMO_PASSWORD)
         self.people()
+        self.service_levels()
         self.templates()
         self.stories()
+        # What the minute's sweep would have said of the deadlines the stories passed.
+        deadlines.sweep()
 
     def people(self) -> None:
         self.tech, _ = Department.objects.get_or_create(
@@ -162,6 +201,32 @@ class Demo:
             external_id="VPS-0815",
         )
 
+    def service_levels(self) -> None:
+        """Office hours with a lunch break and the New Year holidays; technical support
+        answers on them, billing within two days around the clock, everything else by the
+        default three days."""
+        office = service_levels.save_calendar(
+            self.admin, None, name="Office hours", time_zone="Europe/Moscow",
+            always_open=False, week=[[[540, 780], [840, 1080]]] * 5 + [[], []])
+        today = timezone.localdate()
+        for year in (today.year, today.year + 1):
+            for day in (1, 2, 3):
+                service_levels.set_day(self.admin, office, day=date(year, 1, day),
+                                       kind="holiday", name="New Year holidays")
+            # A short day before a holiday: closed from 16:00.
+            service_levels.set_day(self.admin, office, day=date(year, 2, 22), kind="holiday",
+                                   spans=[[960, 1080]], name="Short day")
+        service_levels.save_policy(
+            self.admin, None, name="Technical support, office hours", calendar=office,
+            departments=[self.tech.pk], first_response=timedelta(hours=4),
+            next_response=timedelta(hours=8), resolution=timedelta(hours=27),
+            pause_on_hold=["resolution"], pause_awaiting_client=["resolution"])
+        service_levels.save_policy(
+            self.admin, None, name="Billing, around the clock", departments=[self.billing.pk],
+            first_response=timedelta(days=2), next_response=timedelta(days=2))
+        self.tech.show_due_to_clients = True
+        self.tech.save(update_fields=["show_due_to_clients"])
+
     def staff(self, login: data.DemoLogin, departments) -> User:
         user = self.account(login, role=login.role)
         for department in departments:
@@ -215,6 +280,7 @@ class Demo:
         self.overdue_in_work()
         self.sales_offer()
         self.fresh_billing_question()
+        self.answered_late()
 
     def archived_after_a_good_answer(self) -> None:
         ticket = self.open(
@@ -376,3 +442,16 @@ class Demo:
             "I moved my site away in January. Can I get the unused months back?",
         )
         let_time_pass(ticket, hours=2)
+
+    def answered_late(self) -> None:
+        ticket = self.open(
+            self.ivan, self.tech, "Не открывается панель управления VPS",
+            "Здравствуйте! Со вчерашнего дня панель управления VPS-4 выдаёт ошибку 500.",
+            service_id=self.ivan_vps.pk,
+        )
+        let_time_pass(ticket, days=2)
+        services.take(self.gary, ticket.number)
+        # Past the four office hours of the first answer: it comes, late.
+        services.reply(self.gary, ticket.number, close=False,
+                       body="Здравствуйте, Иван! Панель снова работает, просим прощения "
+                            "за задержку.")
