@@ -252,6 +252,8 @@ class TicketFilters(Schema):
     )
     client: Id | None = Field(None, description="Staff: only this client's requests.")
     needs_reply: bool = Field(False, description="Staff: only requests waiting for an answer.")
+    overdue: bool = Field(False, description="Staff: only requests waiting for an answer "
+                                             "past its deadline.")
     include_archived: bool = Field(False, description="Staff: include archived requests.")
     archived: bool = Field(False, description="Clients: include archived requests.")
     cursor: str | None = Field(None, description="The `next` value of the previous page.")

@@ -195,7 +195,7 @@ class Clock(models.Model):
     updated_at = models.DateTimeField(default=clock.now)
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                               blank=True, related_name="+",
-                              help_text="Who met it: the author of the answer.")
+                              help_text=_("Who met it: the author of the answer."))
 
     class Meta:
         ordering = ["started_at", "id"]

@@ -66,6 +66,7 @@ class QueueFilters:
     assignee: int | None = None        # 0 means "nobody"
     client: int | None = None
     needs_reply: bool = False
+    overdue: bool = False              # needs our reply and its deadline has passed
     include_archived: bool = False
 
 
@@ -84,8 +85,11 @@ def staff_queue(user: User, filters: QueueFilters = QueueFilters()) -> QuerySet[
         tickets = tickets.filter(assignee_id=filters.assignee or None)
     if filters.client:
         tickets = tickets.filter(client_id=filters.client)
-    if filters.needs_reply:
+    if filters.needs_reply or filters.overdue:
         tickets = tickets.filter(needs_reply=True)
+    if filters.overdue:
+        # The head of the queue's own order (needs reply, then due time): read off its index.
+        tickets = tickets.filter(reply_due_at__lt=clock.now())
     return tickets.order_by(*QUEUE_ORDER)
 
 

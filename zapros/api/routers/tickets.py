@@ -52,6 +52,7 @@ def list_tickets(request, filters: Query[schemas.TicketFilters]):
             assignee=filters.assignee,
             client=filters.client,
             needs_reply=filters.needs_reply,
+            overdue=filters.overdue,
             include_archived=filters.include_archived,
         ), filters.cursor, limit)
     else:

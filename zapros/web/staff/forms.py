@@ -24,6 +24,7 @@ class QueueFilterForm(forms.Form):
     assignee = forms.ChoiceField(label=_("Assignee"), required=False, widget=forms.Select)
     client = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     needs_reply = forms.BooleanField(label=_("Needs reply only"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args, departments=(), staff=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,7 +42,7 @@ class QueueFilterForm(forms.Form):
             (ASSIGNEE_NOBODY, _("Nobody")),
             (_("Staff"), [(str(member.pk), member.display_name) for member in staff]),
         ]
-        for name in ("department", "status", "assignee", "needs_reply"):
+        for name in ("department", "status", "assignee", "needs_reply", "overdue"):
             self.fields[name].widget.attrs["data-autosubmit"] = ""
 
     def valid_data(self) -> dict:

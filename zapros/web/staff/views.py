@@ -81,6 +81,7 @@ def queue_filters(user: User, values: dict) -> selectors.QueueFilters:
         assignee=assignee_id,
         client=values.get("client"),
         needs_reply=bool(values.get("needs_reply")),
+        overdue=bool(values.get("overdue")),
     )
 
 

@@ -74,3 +74,11 @@ def test_the_queue_marks_what_was_answered_late_and_what_is_completed(cast, logg
     services.resolve(cast.john, done.number)
     page = logged_in(cast.supervisor).get("/staff/").content.decode()
     assert "Answered late" in page and "Completed" in page
+
+
+def test_overdue_only_lists_what_waits_past_its_deadline(cast, logged_in, tracked, moment):
+    late = cast.open(subject="Waited too long")
+    moment.advance(hours=2)
+    fresh = cast.open(subject="Just asked")
+    page = logged_in(cast.supervisor).get("/staff/", {"overdue": "on"}).content.decode()
+    assert f"#{late.number}" in page and f"#{fresh.number}" not in page
