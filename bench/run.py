@@ -217,6 +217,8 @@ def measure_http(port, fixtures, args) -> dict:
         "queue (needs reply, department)":
             (agent, f"/staff/?needs_reply=on&department={fixtures['department']}", None),
         "queue (archived included)": (agent, "/staff/?status=all", None),
+        # Waiting for our answer past the deadline: the head of the queue's SLA order.
+        "queue (overdue only)": (agent, "/staff/?overdue=on", None),
         "queue (next page)": (agent, next_page, None),
         "ticket page (30 messages)": (agent, f"/staff/tickets/{fixtures['long']}/", None),
         "client Requests page": (client, "/portal/requests/", None),

@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from zapros.accounts.models import Role, User
 from zapros.accounts.system import system_actor
 from zapros.core import clock as wall
+from zapros.core.sql import rows as sql_rows
 from zapros.sla import businesstime, clocks, matching
 from zapros.sla.models import (
     BusinessCalendar,
@@ -187,30 +188,55 @@ def ladder_changed() -> None:
         Revision.objects.create(pk=1, value=value)
 
 
-def recount_live(*, calendar_ids: Iterable[int] = (), policy_ids: Iterable[int] = ()) -> int:
-    """Count again every live clock set by these policies or in these calendars, and every
-    ticket whose policy may now be another: all tickets with a live clock. Returns how many
-    tickets were looked at."""
-    del calendar_ids, policy_ids  # a change of any policy may move tickets between policies
-    tickets = Ticket.objects.filter(
-        pk__in=Clock.objects.filter(ended_at__isnull=True).values("ticket_id")
-    ).select_related("service").select_for_update(of=("self",))
-    count = 0
-    for ticket in tickets.iterator(chunk_size=500):
-        follow(ticket, recount=True)
-        Ticket.objects.filter(pk=ticket.pk).update(reply_due_at=ticket.reply_due_at,
-                                                    late=ticket.late)
-        count += 1
-    return count
+def recount_live(*, calendar_ids: Iterable[int] = (), policy_ids: Iterable[int] = (),
+                 batch: int = 2000) -> int:
+    """Count again every live clock: a change of any policy may move tickets between
+    policies, and a calendar's hours move every due time counted in it. In the caller's
+    transaction, the tickets locked first so that no operation writes their clocks
+    meanwhile; read and written in bulk (a few statements per ``batch`` tickets), only what
+    changed. Returns how many tickets were looked at."""
+    del calendar_ids, policy_ids
+    config = compiled()
+    at = wall.now()
+    live = (Clock.objects.filter(ended_at__isnull=True).order_by("ticket_id")
+            .values_list("ticket_id", flat=True).distinct())
+    ids = list(live)
+    for start in range(0, len(ids), batch):
+        _recount(ids[start:start + batch], config, at)
+    return len(ids)
+
+
+_CLOCK_FIELDS = ("state", "policy_id", "policy_name", "calendar_id", "target", "started_at",
+                 "due_at", "warn_at", "warned_at", "next_escalation_at", "breached_at",
+                 "ended_at", "pauses", "paused", "took", "reason", "updated_at", "staff_id")
+
+
+def _recount(ids: list[int], config: Compiled, at: datetime) -> None:
+    tickets = list(Ticket.objects.filter(pk__in=ids).select_related("service")
+                   .select_for_update(of=("self",)).order_by("pk"))
+    rows: dict[int, list[Clock]] = {}
+    for row in Clock.objects.filter(ticket_id__in=ids).order_by("started_at", "id"):
+        rows.setdefault(row.ticket_id, []).append(row)
+    changed_rows, new_rows, events, moved = [], [], [], []
+    actor = system_actor()
+    for ticket in tickets:
+        planned = _plan(ticket, [_clock(r) for r in rows.get(ticket.pk, ())], config, at,
+                        recount=True)
+        before = (ticket.reply_due_at, ticket.late)
+        planned.settle(ticket)
+        if (ticket.reply_due_at, ticket.late) != before:
+            moved.append(ticket)
+        changed_rows += [_row(ticket, c, at) for c in planned.clocks
+                         if c.changed and c.id is not None]
+        new_rows += [_row(ticket, c, at) for c in planned.new]
+        events += planned.events(ticket, at, actor)
+    sql_rows.update_many(changed_rows, _CLOCK_FIELDS)
+    Clock.objects.bulk_create(new_rows, batch_size=500)
+    Event.objects.bulk_create(events, batch_size=500)
+    sql_rows.update_many(moved, ("reply_due_at", "late"))
 
 
 # --- following a ticket ---------------------------------------------------------------------
-
-def targets_for(ticket: Ticket) -> clocks.Targets:
-    """The targets of the policy ``ticket`` falls under now."""
-    rule = matching.first_match(compiled().rules, facts_of(ticket))
-    return rule.targets if rule is not None else _NOTHING
-
 
 def first_response_for(topic) -> timedelta | None:
     """The first response target a client's request on ``topic`` (in its department, of normal
@@ -252,6 +278,22 @@ class Plan:
     new: list[clocks.Clock]
     changes: list[clocks.Change]
 
+    def settle(self, ticket: Ticket) -> None:
+        """Set what the ticket keeps of its clocks: the response due time and lateness."""
+        every = [*self.clocks, *self.new]
+        ticket.reply_due_at = clocks.response_due(every)
+        ticket.late = clocks.late(every)
+
+    def events(self, ticket: Ticket, at: datetime, actor: User | None = None) -> list[Event]:
+        """The events the changes call for, not written yet (and not again)."""
+        if not self.changes:
+            return []
+        actor = actor or system_actor()
+        made = [Event(ticket=ticket, actor=actor, kind=_EVENT_KIND[change.kind],
+                      created_at=at, data=_event_data(change)) for change in self.changes]
+        self.changes = []
+        return made
+
     def rows(self, ticket: Ticket, at: datetime) -> list[Clock]:
         """The new clocks as rows not written yet, for a ticket being inserted with them."""
         rows = [_row(ticket, c, at) for c in self.new]
@@ -271,14 +313,9 @@ class Plan:
         self.write_events(ticket, at)
 
     def write_events(self, ticket: Ticket, at: datetime) -> None:
-        if self.changes:
-            actor = system_actor()
-            Event.objects.bulk_create([
-                Event(ticket=ticket, actor=actor, kind=_EVENT_KIND[change.kind],
-                      created_at=at, data=_event_data(change))
-                for change in self.changes
-            ])
-            self.changes = []
+        events = self.events(ticket, at)
+        if events:
+            Event.objects.bulk_create(events)
 
 
 _EVENT_KIND = {"changed": Event.Kind.SLA_CHANGED, "breached": Event.Kind.SLA_BREACHED}
@@ -299,16 +336,21 @@ def plan(ticket: Ticket, *, at: datetime | None = None, recount: bool = False) -
     at = at or wall.now()
     current = [_clock(row) for row in Clock.objects.filter(ticket_id=ticket.pk)] \
         if ticket.pk else []
-    targets = targets_for(ticket)
+    planned = _plan(ticket, current, compiled(), at, recount=recount)
+    planned.settle(ticket)
+    return planned
+
+
+def _plan(ticket: Ticket, current: list[clocks.Clock], config: Compiled, at: datetime, *,
+          recount: bool) -> Plan:
+    rule = matching.first_match(config.rules, facts_of(ticket))
+    targets = rule.targets if rule is not None else _NOTHING
     answered_by = None
     if ticket.waiting_since is None and ticket.last_staff_public_at is not None and any(
             c.live and c.metric in clocks.RESPONSE for c in current):
         answered_by = _last_answer_author(ticket)
     new, changes = clocks.follow(current, situation_of(ticket, answered_by), targets, at,
                                  recount=recount)
-    every = [*current, *new]
-    ticket.reply_due_at = clocks.response_due(every)
-    ticket.late = clocks.late(every)
     return Plan(current, new, changes)
 
 

@@ -172,3 +172,29 @@ def _inserted(connection, instance: Model, key) -> None:
     instance.pk = key
     instance._state.adding = False
     instance._state.db = connection.alias
+
+
+def update_many(instances: list[Model], field_names: tuple[str, ...], *,
+                batch: int = 1000) -> None:
+    """Write ``field_names`` of saved ``instances`` of one model, one row each, by their keys:
+    one statement prepared once and run for every row (``executemany``: pipelined on
+    PostgreSQL). Django's ``bulk_update`` builds a CASE per column and row instead, which for
+    thousands of rows costs seconds of Python and a quadratic plan."""
+    if not instances:
+        return
+    connection = _database()
+    meta = type(instances[0])._meta
+    qn = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in field_names]
+    key = meta.pk
+    sql = (f"UPDATE {qn(meta.db_table)} SET "
+           + ", ".join(f"{qn(field.column)} = %s" for field in fields)
+           + f" WHERE {qn(key.column)} = %s")
+    with connection.cursor() as cursor:
+        for start in range(0, len(instances), batch):
+            cursor.executemany(sql, [
+                [field.get_db_prep_save(getattr(instance, field.attname), connection)
+                 for field in fields]
+                + [key.get_db_prep_save(instance.pk, connection)]
+                for instance in instances[start:start + batch]
+            ])
