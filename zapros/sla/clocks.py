@@ -131,7 +131,7 @@ class Situation:
 class Change:
     """Something the history should say about the clocks (an event, once)."""
 
-    kind: str          # "changed" (policy or targets) or "breached"
+    kind: str          # "changed": the policy or its targets
     metric: str
     old_due: datetime | None = None
     new_due: datetime | None = None
@@ -242,11 +242,8 @@ def follow(clocks: list[Clock], situation: Situation, targets: Targets,
             clock.state = RUNNING
             _schedule(clock, calendar, targets.warn_percent)
 
-    for clock in [*live.values(), *new]:
-        if clock.live and clock.state == RUNNING and clock.due_at is not None \
-                and clock.due_at <= at:
-            breach(clock)
-            changes.append(Change("breached", clock.metric, new_due=clock.due_at))
+    # A running clock found past its due time is left running: the escalation sweep breaches
+    # it and announces it, once, whoever saw it first.
     return new, changes
 
 

@@ -318,7 +318,7 @@ class Plan:
             Event.objects.bulk_create(events)
 
 
-_EVENT_KIND = {"changed": Event.Kind.SLA_CHANGED, "breached": Event.Kind.SLA_BREACHED}
+_EVENT_KIND = {"changed": Event.Kind.SLA_CHANGED}
 
 
 def _event_data(change: clocks.Change) -> dict:
@@ -463,57 +463,66 @@ def sweep(*, now: datetime | None = None, batch: int = 5000) -> Swept:
     told (the department's escalation ladder), for notifications to deliver.
 
     Reads only the clocks past a threshold, by the partial indexes on ``warn_at``,
-    ``due_at`` and ``next_escalation_at``. Each clock changes by a compare-and-set on its
-    state, so two sweeps at once announce it once; all in one transaction.
+    ``due_at`` and ``next_escalation_at``. Each announcement is its own short transaction
+    that locks the ticket's row first (as the operations do, so the sweep and a reply to the
+    same ticket take turns and never deadlock) and claims the clock by a compare-and-set on
+    its state: two sweeps at once, or a sweep and an answer, announce a clock once.
     """
     now = now or wall.now()
     config = compiled()
     people = _People()
     actor = system_actor()
-    events: list[Event] = []
-    late_tickets: set[int] = set()
     counts = {"warned": 0, "breached": 0, "escalated": 0}
-    with transaction.atomic():
-        crossed = Clock.objects.filter(state=Clock.State.RUNNING, due_at__lte=now)
-        for row in crossed.order_by("due_at").values(*_SWEPT)[:batch]:
-            department = row["ticket__department_id"]
-            rung = config.next_rung(department, timedelta(0))
-            if not Clock.objects.filter(pk=row["pk"], state=Clock.State.RUNNING).update(
-                    state=Clock.State.BREACHED, breached_at=row["due_at"], updated_at=now,
-                    warned_at=Coalesce(F("warned_at"), Value(now)),
-                    next_escalation_at=row["due_at"] + rung if rung is not None else None):
-                continue
-            told = _told(config, people, EscalationStep.When.BREACH, timedelta(0), department,
+
+    def announce(row, claim, kind, when, after, *, late=False):
+        """In its own transaction: the ticket's row locked first, as every operation locks
+        it before its clocks, then the clock claimed by a compare-and-set."""
+        with transaction.atomic():
+            if not Ticket.objects.select_for_update().filter(pk=row["ticket_id"]).exists():
+                return False
+            if not claim():
+                return False
+            told = _told(config, people, when, after, row["ticket__department_id"],
                          row["ticket__assignee_id"])
-            events.append(_announcement(Event.Kind.SLA_BREACHED, row, now, actor, told))
-            late_tickets.add(row["ticket_id"])
-            counts["breached"] += 1
-        near = Clock.objects.filter(state=Clock.State.RUNNING, warned_at__isnull=True,
-                                    warn_at__lte=now, due_at__gt=now)
-        for row in near.order_by("warn_at").values(*_SWEPT)[:batch]:
-            if not Clock.objects.filter(pk=row["pk"], state=Clock.State.RUNNING,
-                                        warned_at__isnull=True).update(warned_at=now):
-                continue
-            told = _told(config, people, EscalationStep.When.WARNING, timedelta(0),
-                         row["ticket__department_id"], row["ticket__assignee_id"])
-            events.append(_announcement(Event.Kind.SLA_WARNING, row, now, actor, told))
-            counts["warned"] += 1
-        climbing = Clock.objects.filter(next_escalation_at__lte=now, ended_at__isnull=True,
-                                        state=Clock.State.BREACHED)
-        for row in climbing.order_by("next_escalation_at").values(
-                *_SWEPT, "next_escalation_at")[:batch]:
-            department = row["ticket__department_id"]
-            after = row["next_escalation_at"] - row["due_at"]
-            rung = config.next_rung(department, after)
-            if not Clock.objects.filter(
-                    pk=row["pk"], next_escalation_at=row["next_escalation_at"]).update(
-                    next_escalation_at=row["due_at"] + rung if rung is not None else None):
-                continue
-            told = _told(config, people, EscalationStep.When.BREACH, after, department,
-                         row["ticket__assignee_id"])
-            events.append(_announcement(Event.Kind.SLA_BREACHED, row, now, actor, told, after))
-            counts["escalated"] += 1
-        Event.objects.bulk_create(events)
-        if late_tickets:
-            Ticket.objects.filter(pk__in=late_tickets).update(late=True)
+            _announcement(kind, row, now, actor, told, after).save()
+            if late:
+                Ticket.objects.filter(pk=row["ticket_id"]).update(late=True)
+        return True
+
+    crossed = Clock.objects.filter(state=Clock.State.RUNNING, due_at__lte=now)
+    for row in list(crossed.order_by("due_at").values(*_SWEPT)[:batch]):
+        rung = config.next_rung(row["ticket__department_id"], timedelta(0))
+
+        def claim(row=row, rung=rung):
+            return Clock.objects.filter(
+                pk=row["pk"], state=Clock.State.RUNNING, due_at=row["due_at"]).update(
+                state=Clock.State.BREACHED, breached_at=row["due_at"], updated_at=now,
+                warned_at=Coalesce(F("warned_at"), Value(now)),
+                next_escalation_at=row["due_at"] + rung if rung is not None else None)
+
+        counts["breached"] += announce(row, claim, Event.Kind.SLA_BREACHED,
+                                       EscalationStep.When.BREACH, timedelta(0), late=True)
+    near = Clock.objects.filter(state=Clock.State.RUNNING, warned_at__isnull=True,
+                                warn_at__lte=now, due_at__gt=now)
+    for row in list(near.order_by("warn_at").values(*_SWEPT)[:batch]):
+        def claim(row=row):
+            return Clock.objects.filter(pk=row["pk"], state=Clock.State.RUNNING,
+                                        warned_at__isnull=True).update(warned_at=now)
+
+        counts["warned"] += announce(row, claim, Event.Kind.SLA_WARNING,
+                                     EscalationStep.When.WARNING, timedelta(0))
+    climbing = Clock.objects.filter(next_escalation_at__lte=now, ended_at__isnull=True,
+                                    state=Clock.State.BREACHED)
+    for row in list(climbing.order_by("next_escalation_at").values(
+            *_SWEPT, "next_escalation_at")[:batch]):
+        after = row["next_escalation_at"] - row["due_at"]
+        rung = config.next_rung(row["ticket__department_id"], after)
+
+        def claim(row=row, rung=rung):
+            return Clock.objects.filter(
+                pk=row["pk"], next_escalation_at=row["next_escalation_at"]).update(
+                next_escalation_at=row["due_at"] + rung if rung is not None else None)
+
+        counts["escalated"] += announce(row, claim, Event.Kind.SLA_BREACHED,
+                                        EscalationStep.When.BREACH, after)
     return Swept(**counts)

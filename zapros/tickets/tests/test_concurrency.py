@@ -122,3 +122,40 @@ def test_concurrent_ticket_creation_never_reuses_a_number(cast, settings):
     assert sorted(numbers) == list(range(start, start + len(numbers)))
     assert Ticket.objects.count() == len(numbers)
     assert sorted(Ticket.objects.values_list("number", flat=True)) == sorted(numbers)
+
+
+def test_a_deadline_is_announced_once_whoever_races_for_it(cast, monkeypatch):
+    """Two sweeps at once, and a sweep beside the holder's late answer: one breach each, no
+    deadlock, and the answer ends the clock as met late."""
+    needs_postgres()
+    from datetime import timedelta
+
+    from conftest import make_policy
+    from zapros.core import clock
+    from zapros.sla.models import Clock
+    from zapros.tickets import deadlines
+
+    make_policy("Race", departments=[cast.tech], first_response=timedelta(hours=1))
+    moment = [clock.now()]
+    monkeypatch.setattr(clock, "now", lambda: moment[0])
+    for n in range(ROUNDS):
+        ticket = cast.held(subject=f"Deadline {n}")   # the only clock the sweep will find
+        moment[0] += timedelta(hours=2)
+        if n % 2:
+            racers = (deadlines.sweep, deadlines.sweep)
+        else:
+            racers = (deadlines.sweep, lambda number=ticket.number: services.reply(
+                cast.john, number, body="Late, sorry", close=True))
+        results = race(*racers)
+        assert not [r for r in results if isinstance(r, Exception)], results
+        breaches = Event.objects.filter(ticket=ticket, kind=Event.Kind.SLA_BREACHED).count()
+        first = Clock.objects.get(ticket=ticket, metric="first_response")
+        assert first.state == Clock.State.BREACHED and first.breached_at is not None
+        if n % 2:
+            assert breaches == 1
+            assert first.ended_at is None
+            services.reply(cast.john, ticket.number, body="Now", close=True)
+        else:
+            # The answer may come first (then nothing is left to announce) or second.
+            assert breaches <= 1
+            assert first.ended_at == moment[0]
