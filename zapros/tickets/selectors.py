@@ -14,10 +14,10 @@ from zapros.accounts.models import User
 from zapros.clients.models import Client
 from zapros.core import clock, keyset
 from zapros.core.errors import NotFound
-from zapros.core.sql import planner, precompiled
+from zapros.core.sql import planner, precompiled, rows
 from zapros.core.validation import clean_id
 from zapros.notify.models import OutgoingMail
-from zapros.sla.models import Clock, Metric
+from zapros.sla.models import BusinessCalendar, Clock, Metric
 
 from . import notifications, policies, states
 from .models import (
@@ -373,18 +373,27 @@ def shares(user: User, ticket: Ticket) -> list[Share]:
 
 def ticket_clocks(user: User, ticket: Ticket) -> list[Clock]:
     """The SLA clocks of the ticket's present round, for staff only (one query at most): the
-    live ones, and the last ended clock of each target not live now."""
+    newest clock of each target, which is the live one while one runs, with its calendar and
+    who met it. A long conversation has a next-response clock for every wait: only the
+    newest of each is read, by the clocks' (ticket, target, start) index, in a statement
+    built once per process."""
     if not roles.is_staff_viewer(user) or _known_none(ticket, "has_clocks"):
         return []
-    every = list(Clock.objects.filter(ticket=ticket).select_related("calendar", "staff")
-                 .order_by("started_at", "id"))
-    latest = {}
-    for row in every:
-        if row.metric not in latest or row.ended_at is None \
-                or latest[row.metric].ended_at is not None:
-            latest[row.metric] = row
-    order = [m.value for m in Metric]
-    return sorted(latest.values(), key=lambda c: order.index(c.metric))
+    found = []
+    for row, calendar, staff in _NEWEST_CLOCKS.all([ticket.pk]):
+        row.calendar, row.staff = calendar, staff
+        found.append(row)
+    order = Metric.values
+    return sorted(found, key=lambda c: order.index(c.metric))
+
+
+_NEWEST_CLOCKS = rows.Select(
+    [(Clock, "c"), (BusinessCalendar, "k"), (User, "u")],
+    "SELECT {columns} FROM {Clock} c LEFT JOIN {BusinessCalendar} k ON k.id = c.calendar_id "
+    "LEFT JOIN {User} u ON u.id = c.staff_id WHERE c.ticket_id = %s AND NOT EXISTS ("
+    "SELECT 1 FROM {Clock} n WHERE n.ticket_id = c.ticket_id AND n.metric = c.metric AND "
+    "(n.started_at > c.started_at OR (n.started_at = c.started_at AND n.id > c.id)))",
+)
 
 
 def failed_mails(user: User, ticket: Ticket) -> list:

@@ -60,6 +60,19 @@ class Select:
             row = cursor.fetchone()
         if row is None:
             return None
+        return self._instances(connection, readers, row)
+
+    def all(self, params) -> list[tuple]:
+        """Every row, each as a tuple of instances."""
+        connection = _database()
+        sql, readers = self._build(connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return [self._instances(connection, readers, row) for row in rows]
+
+    @staticmethod
+    def _instances(connection, readers, row) -> tuple:
         instances, start = [], 0
         for model, names, converters in readers:
             values = list(row[start:start + len(names)])

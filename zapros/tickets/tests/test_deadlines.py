@@ -265,3 +265,22 @@ def test_the_same_step_twice_is_refused(cast):
         service_levels.add_escalation_step(cast.admin, department=None, when="breach",
                                            who="admins")
     assert EscalationStep.objects.count() == 1
+
+
+def test_the_page_reads_the_newest_clock_of_each_target_with_its_calendar(cast, moment, office):
+    from zapros.tickets import selectors
+
+    make_policy("Tech office", departments=[cast.tech], calendar=office, first_response=H,
+                next_response=2 * H, resolution=40 * H)
+    ticket = cast.held()
+    for n in range(3):
+        moment.advance(minutes=10)
+        services.reply(cast.john, ticket.number, body=f"Answer {n}", close=False)
+        moment.advance(minutes=10)
+        services.client_reply(cast.alice, ticket.number, body=f"Question {n}")
+    shown = selectors.ticket_clocks(cast.john, ticket)
+    assert [c.metric for c in shown] == ["first_response", "next_response", "resolution"]
+    assert [c.ended_at is None for c in shown] == [False, True, True]
+    assert shown[0].staff == cast.john and shown[1].calendar == office
+    assert Clock.objects.filter(ticket=ticket, metric=Metric.NEXT_RESPONSE).count() == 3
+    assert selectors.ticket_clocks(cast.alice, ticket) == []
