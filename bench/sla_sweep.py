@@ -84,8 +84,9 @@ def main() -> None:
             with CaptureQueriesContext(connection) as queries:
                 began = time.perf_counter()
                 deadlines.configuration_changed()
-                figures["policy_change_recount"] = {"seconds": round(time.perf_counter() - began, 3),
-                                      "statements": len(queries)}
+                seconds = round(time.perf_counter() - began, 3)
+                figures["policy_change_recount"] = {"seconds": seconds,
+                                                    "statements": len(queries)}
             with connection.cursor() as cursor:
                 cursor.execute(
                     "EXPLAIN (ANALYZE, BUFFERS) SELECT id FROM sla_clock "
