@@ -210,8 +210,12 @@ class Clock(models.Model):
                          condition=models.Q(state="running", warned_at__isnull=True)),
             models.Index(fields=["next_escalation_at"], name="clock_next_escalation",
                          condition=models.Q(next_escalation_at__isnull=False)),
-            # The report's periods.
+            # The report: what ended in a period, and what is breached and not yet met.
             models.Index(fields=["started_at", "metric"], name="clock_started"),
+            models.Index(fields=["ended_at", "metric"], name="clock_ended",
+                         condition=models.Q(ended_at__isnull=False)),
+            models.Index(fields=["due_at"], name="clock_breached_live",
+                         condition=models.Q(state="breached", ended_at__isnull=True)),
         ]
         constraints = [
             models.UniqueConstraint(
