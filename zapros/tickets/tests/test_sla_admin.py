@@ -195,3 +195,22 @@ def test_an_admin_who_is_not_a_superuser_may_configure(admin_page, cast):
     assert admin_page.get(reverse("admin:sla_policy_changelist")).status_code == 200
     assert admin_page.get(reverse("admin:accounts_department_changelist")).status_code in (
         200, 403)
+
+
+# --- the escalation ladder ------------------------------------------------------------------
+
+def test_an_admin_adds_a_ladder_step_and_a_bad_one_is_refused(admin_page, cast):
+    from zapros.sla.models import EscalationStep
+
+    url = reverse("admin:sla_escalationstep_add")
+    assert admin_page.get(url).status_code == 200
+    response = admin_page.post(url, {"department": cast.tech.pk, "when": "breach",
+                                     "who": "admins", "after_hours": "2"})
+    assert response.status_code == 302
+    step = EscalationStep.objects.get()
+    assert (step.department, step.who, step.after) == (cast.tech, "admins", timedelta(hours=2))
+    refused = admin_page.post(url, {"department": "", "when": "warning", "who": "admins",
+                                    "after_hours": "1"}, follow=True)
+    assert refused.status_code == 200
+    assert "A warning is given once" in refused.content.decode()
+    assert EscalationStep.objects.count() == 1
