@@ -90,8 +90,10 @@ def let_time_pass(ticket: Ticket, **delta) -> None:
             pauses = [(datetime.fromisoformat(a), datetime.fromisoformat(b), why)
                       for a, b, why in row.pauses]
             row.due_at = clocks.due(calendar, row.started_at, row.target, pauses)
-            row.took = timedelta(seconds=businesstime.between(
-                calendar, row.started_at, row.ended_at)) - row.paused
+            row.paused = clocks.paused_time(calendar, pauses)
+            row.took = clocks.worked(calendar, clocks.Clock(
+                metric=row.metric, started_at=row.started_at, target=row.target,
+                policy_id=None, policy_name="", calendar_id=None, pauses=pauses), row.ended_at)
             late = row.due_at is not None and row.ended_at > row.due_at
             row.state = Clock.State.BREACHED if late else Clock.State.MET
             row.breached_at = row.due_at if late else None
