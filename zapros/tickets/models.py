@@ -164,6 +164,12 @@ class Ticket(models.Model):
         return states.is_overdue(self.needs_reply, self.reply_due_at, clock.now())
 
     @property
+    def marker(self) -> states.Marker | None:
+        """Which of the five marks the request bears (states.marker)."""
+        return states.marker(self.state, self.needs_reply, self.reply_due_at, self.late,
+                             clock.now())
+
+    @property
     def client_unread(self) -> bool:
         return states.client_unread(self.last_staff_public_at, self.client_seen_at)
 

@@ -82,3 +82,12 @@ def test_overdue_only_lists_what_waits_past_its_deadline(cast, logged_in, tracke
     fresh = cast.open(subject="Just asked")
     page = logged_in(cast.supervisor).get("/staff/", {"overdue": "on"}).content.decode()
     assert f"#{late.number}" in page and f"#{fresh.number}" not in page
+
+
+def test_the_request_page_says_it_was_answered_late(cast, logged_in, tracked, moment):
+    ticket = cast.held()
+    moment.advance(hours=2)
+    deadlines.sweep()
+    services.reply(cast.john, ticket.number, body="Sorry", close=False)
+    page = logged_in(cast.john).get(f"/staff/tickets/{ticket.number}/").content.decode()
+    assert 'class="badge answered-late"' in page and "Answered late" in page
