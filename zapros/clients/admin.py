@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zapros.accounts.models import Role
 
-from .models import Client, Service
+from .models import Client, ClientGroup, Service
 
 
 class ServiceInline(admin.TabularInline):
@@ -17,7 +17,7 @@ class ServiceInline(admin.TabularInline):
 class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
-        fields = ("user", "company", "external_id", "internal_comment")
+        fields = ("user", "company", "external_id", "groups", "internal_comment")
 
     def clean_user(self):
         user = self.cleaned_data["user"]
@@ -36,6 +36,7 @@ class ClientAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("user__email", "user__name", "company", "external_id")
     raw_id_fields = ("user",)
+    filter_horizontal = ("groups",)
     ordering = ("user__email",)
 
     def get_queryset(self, request):
@@ -69,3 +70,9 @@ class ServiceAdmin(admin.ModelAdmin):
     list_select_related = ("client__user",)
     search_fields = ("name", "domain", "external_id", "client__user__email")
     raw_id_fields = ("client",)
+
+
+@admin.register(ClientGroup)
+class ClientGroupAdmin(admin.ModelAdmin):
+    list_display = ("name",)
+    search_fields = ("name",)

@@ -6,6 +6,21 @@ from zapros.core import clock
 from zapros.core.hostnames import validate_hostname
 
 
+class ClientGroup(models.Model):
+    """A set of clients support treats alike ("Key accounts", "Resellers"): SLA policies may
+    apply to the clients of a group."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("client group")
+        verbose_name_plural = _("client groups")
+
+    def __str__(self):
+        return self.name
+
+
 class Client(models.Model):
     """A customer of the provider. Shares its primary key with the user it signs in as."""
 
@@ -18,6 +33,8 @@ class Client(models.Model):
         _("internal comment"), blank=True, help_text=_("Only staff see this.")
     )
     external_id = models.CharField(_("external id"), max_length=64, blank=True, db_index=True)
+    groups = models.ManyToManyField(ClientGroup, blank=True, related_name="clients",
+                                    verbose_name=_("groups"))
 
     class Meta:
         verbose_name = _("client")

@@ -19,6 +19,8 @@ class Facts:
     client_id: int | None
     service_kind: str | None
     channel: str
+    # The client's groups; read only when some policy asks for groups.
+    client_groups: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +36,11 @@ class Rule:
     types: frozenset[str] = frozenset()
     channels: frozenset[str] = frozenset()
     service_kinds: frozenset[str] = frozenset()
+    client_groups: frozenset[int] = frozenset()
 
     def matches(self, facts: Facts) -> bool:
+        if self.client_groups and not self.client_groups & facts.client_groups:
+            return False
         return all(not wanted or value in wanted for wanted, value in (
             (self.departments, facts.department_id),
             (self.topics, facts.topic_id),

@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zapros.accounts.models import Department
-from zapros.clients.models import Client
+from zapros.clients.models import Client, ClientGroup
 from zapros.core import clock
 
 
@@ -106,6 +106,8 @@ class Policy(models.Model):
                                     verbose_name=_("topics"))
     clients = models.ManyToManyField(Client, blank=True, related_name="+",
                                      verbose_name=_("clients"))
+    client_groups = models.ManyToManyField(ClientGroup, blank=True, related_name="+",
+                                           verbose_name=_("client groups"))
     priorities = models.JSONField(_("priorities"), default=list, blank=True)
     types = models.JSONField(_("request types"), default=list, blank=True)
     channels = models.JSONField(_("channels"), default=list, blank=True)

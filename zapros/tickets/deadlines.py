@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 
 from zapros.accounts.models import Role, User
 from zapros.accounts.system import system_actor
+from zapros.clients.models import Client
 from zapros.core import clock as wall
 from zapros.core.sql import rows as sql_rows
 from zapros.sla import businesstime, clocks, matching
@@ -67,6 +68,11 @@ class Compiled:
     rules: tuple[matching.Rule, ...]
     calendars: dict[int, businesstime.Calendar]
     steps: tuple[Step, ...] = ()
+
+    @property
+    def asks_groups(self) -> bool:
+        """Some policy depends on the client's groups (else they are never read)."""
+        return any(rule.client_groups for rule in self.rules)
 
     def ladder(self, department_id: int | None, when: str) -> list[Step]:
         """The steps for a ticket of ``department_id``: the department's own, else those of
@@ -157,7 +163,7 @@ def _compile(revision: int) -> Compiled:
     calendars = {c.pk: calendar_of(c, days.get(c.pk, ())) for c in BusinessCalendar.objects.all()}
     rules = []
     for policy in Policy.objects.filter(active=True).prefetch_related(
-            "departments", "topics", "clients"):
+            "departments", "topics", "clients", "client_groups"):
         targets = clocks.Targets(
             policy_id=policy.pk, policy_name=policy.name,
             calendar=calendars.get(policy.calendar_id, businesstime.ALWAYS),
@@ -175,6 +181,7 @@ def _compile(revision: int) -> Compiled:
             priorities=frozenset(int(p) for p in policy.priorities),
             types=frozenset(policy.types), channels=frozenset(policy.channels),
             service_kinds=frozenset(k.casefold() for k in policy.service_kinds),
+            client_groups=frozenset(g.pk for g in policy.client_groups.all()),
         ))
     steps = tuple(Step(s.department_id, s.when, s.who, s.after)
                   for s in EscalationStep.objects.all())
@@ -226,6 +233,7 @@ _CLOCK_FIELDS = ("state", "policy_id", "policy_name", "calendar_id", "target", "
 def _recount(ids: list[int], config: Compiled, at: datetime) -> None:
     tickets = list(Ticket.objects.filter(pk__in=ids).select_related("service")
                    .select_for_update(of=("self",)).order_by("pk"))
+    groups = groups_of(t.client_id for t in tickets) if config.asks_groups else {}
     rows: dict[int, list[Clock]] = {}
     for row in Clock.objects.filter(ticket_id__in=ids).order_by("started_at", "id"):
         rows.setdefault(row.ticket_id, []).append(row)
@@ -233,7 +241,7 @@ def _recount(ids: list[int], config: Compiled, at: datetime) -> None:
     actor = system_actor()
     for ticket in tickets:
         planned = _plan(ticket, [_clock(r) for r in rows.get(ticket.pk, ())], config, at,
-                        recount=True)
+                        recount=True, groups=groups)
         before = (ticket.reply_due_at, ticket.late)
         planned.settle(ticket)
         if (ticket.reply_due_at, ticket.late) != before:
@@ -260,15 +268,24 @@ def first_response_for(topic) -> timedelta | None:
     return rule.targets.first_response if rule is not None else None
 
 
-def facts_of(ticket: Ticket) -> matching.Facts:
+def facts_of(ticket: Ticket, groups: frozenset[int] = frozenset()) -> matching.Facts:
     kind = None
     if ticket.service_id is not None:
         kind = ticket.service.kind
     return matching.Facts(
         department_id=ticket.department_id, topic_id=ticket.topic_id,
         priority=int(ticket.priority), type=str(ticket.type), client_id=ticket.client_id,
-        service_kind=kind, channel=ticket.channel,
+        service_kind=kind, channel=ticket.channel, client_groups=groups,
     )
+
+
+def groups_of(client_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """The groups of these clients, in one query."""
+    found: dict[int, set[int]] = {}
+    for client_id, group_id in Client.groups.through.objects.filter(
+            client_id__in=list(client_ids)).values_list("client_id", "clientgroup_id"):
+        found.setdefault(client_id, set()).add(group_id)
+    return {pk: frozenset(ids) for pk, ids in found.items()}
 
 
 def situation_of(ticket: Ticket, answered_by: int | None = None) -> clocks.Situation:
@@ -354,8 +371,11 @@ def plan(ticket: Ticket, *, at: datetime | None = None, recount: bool = False) -
 
 
 def _plan(ticket: Ticket, current: list[clocks.Clock], config: Compiled, at: datetime, *,
-          recount: bool) -> Plan:
-    rule = matching.first_match(config.rules, facts_of(ticket))
+          recount: bool, groups: dict[int, frozenset[int]] | None = None) -> Plan:
+    if config.asks_groups and groups is None:
+        groups = groups_of([ticket.client_id])
+    facts = facts_of(ticket, (groups or {}).get(ticket.client_id, frozenset()))
+    rule = matching.first_match(config.rules, facts)
     targets = rule.targets if rule is not None else _NOTHING
     answered_by = None
     if ticket.waiting_since is None and ticket.last_staff_public_at is not None and any(

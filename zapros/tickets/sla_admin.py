@@ -368,7 +368,7 @@ class PolicyForm(forms.ModelForm):
     class Meta:
         model = Policy
         fields = ("name", "active", "calendar", "departments", "topics", "clients",
-                  "warn_percent")
+                  "client_groups", "warn_percent")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -381,8 +381,8 @@ class PolicyForm(forms.ModelForm):
             ordered = list(Policy.objects.filter(is_default=False).values_list("pk", flat=True))
             self.initial.setdefault("order", ordered.index(policy.pk) + 1)
         if policy.is_default:
-            for name in ("order", "departments", "topics", "clients", "priorities", "types",
-                         "channels", "service_kinds", "active"):
+            for name in ("order", "departments", "topics", "clients", "client_groups",
+                         "priorities", "types", "channels", "service_kinds", "active"):
                 self.fields.pop(name, None)
 
     def validate_unique(self):
@@ -419,12 +419,12 @@ class PolicyAdmin(ServiceLevelAdmin):
     list_select_related = ("calendar",)
     list_filter = ("active", "calendar")
     search_fields = ("name",)
-    filter_horizontal = ("departments", "topics")
+    filter_horizontal = ("departments", "topics", "client_groups")
     autocomplete_fields = ("clients",)
 
     def get_fieldsets(self, request, obj=None):
-        conditions = ("departments", "topics", "clients", "priorities", "types", "channels",
-                      "service_kinds")
+        conditions = ("departments", "topics", "clients", "client_groups", "priorities",
+                      "types", "channels", "service_kinds")
         fieldsets = [
             (None, {"fields": ("name", "active", "calendar", "order")}),
             (_("Conditions (empty: any)"), {"fields": conditions}),

@@ -71,6 +71,7 @@ class PolicyOut(Schema):
     departments: list[int]
     topics: list[int]
     clients: list[int]
+    client_groups: list[int]
     priorities: list[int]
     types: list[str]
     channels: list[str]
@@ -94,6 +95,7 @@ class PolicyIn(Schema):
     departments: list[Id] | None = Field(None, max_length=1000)
     topics: list[Id] | None = Field(None, max_length=1000)
     clients: list[Id] | None = Field(None, max_length=1000)
+    client_groups: list[Id] | None = Field(None, max_length=1000)
     priorities: list[int] | None = Field(None, max_length=10)
     types: list[str] | None = Field(None, max_length=10)
     channels: list[str] | None = Field(None, max_length=10)
@@ -134,6 +136,7 @@ def policy_out(policy: Policy) -> dict:
         "departments": sorted(d.pk for d in policy.departments.all()),
         "topics": sorted(t.pk for t in policy.topics.all()),
         "clients": sorted(c.pk for c in policy.clients.all()),
+        "client_groups": sorted(g.pk for g in policy.client_groups.all()),
         "priorities": policy.priorities, "types": policy.types, "channels": policy.channels,
         "service_kinds": policy.service_kinds,
         **{f"{metric}_minutes": minutes(policy.target(metric))
@@ -153,9 +156,11 @@ def policy_fields(payload: PolicyIn) -> dict:
     return fields
 
 
+CONDITION_LINKS = tuple(service_levels.CONDITION_LINKS)
+
+
 def read_policy(policy_id: int) -> Policy:
-    policy = Policy.objects.prefetch_related("departments", "topics", "clients").filter(
-        pk=policy_id).first()
+    policy = Policy.objects.prefetch_related(*CONDITION_LINKS).filter(pk=policy_id).first()
     if policy is None:
         raise NotFound()
     return policy
@@ -224,7 +229,7 @@ def remove_day(request, calendar_id: ObjectId, day: date):
 def list_policies(request):
     """In the order they are tried, the default last; staff only."""
     ensure_reader(request.auth)
-    found = Policy.objects.prefetch_related("departments", "topics", "clients")
+    found = Policy.objects.prefetch_related(*CONDITION_LINKS)
     return [policy_out(p) for p in found]
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zapros.accounts.models import Department, User
-from zapros.clients.models import Client
+from zapros.clients.models import Client, ClientGroup
 from zapros.core.errors import Conflict, NotFound, ValidationFailed
 from zapros.core.validation import clean_id
 from zapros.sla import businesstime, ical
@@ -40,7 +40,8 @@ TARGETS = (Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE, Metric.RESOLUTION)
 CONDITION_CHOICES = {
     "priorities": Priority, "types": TicketType, "channels": Message.Channel,
 }
-CONDITION_LINKS = {"departments": Department, "topics": Topic, "clients": Client}
+CONDITION_LINKS = {"departments": Department, "topics": Topic, "clients": Client,
+                   "client_groups": ClientGroup}
 POLICY_FIELDS = frozenset({
     "name", "active", "calendar", "position", *CONDITION_CHOICES, *CONDITION_LINKS,
     "service_kinds", *TARGETS, "warn_percent", "pause_on_hold", "pause_awaiting_client",
@@ -54,6 +55,7 @@ UNKNOWN_LINK = {
     "departments": gettext_lazy("There is no such department."),
     "topics": gettext_lazy("There is no such topic."),
     "clients": gettext_lazy("There is no such client."),
+    "client_groups": gettext_lazy("There is no such client group."),
 }
 
 
@@ -303,7 +305,8 @@ def save_policy(actor: User, policy: Policy | int | None, **fields) -> Policy:
 
     Fields: ``name``, ``active``, ``calendar`` (a calendar, its id, or None for around the
     clock), ``position`` (1 for first, as :func:`move_policy`), the conditions
-    ``departments``, ``topics``, ``clients`` (objects or ids), ``priorities``, ``types``,
+    ``departments``, ``topics``, ``clients``, ``client_groups`` (objects or ids),
+    ``priorities``, ``types``,
     ``channels``, ``service_kinds`` (lists; empty matches any), the targets
     ``first_response``, ``next_response``, ``resolution`` (business time as a timedelta, or
     None for not tracked; at least one), ``warn_percent`` (1 to 99) and the targets paused

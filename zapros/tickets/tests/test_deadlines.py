@@ -284,3 +284,27 @@ def test_the_page_reads_the_newest_clock_of_each_target_with_its_calendar(cast, 
     assert shown[0].staff == cast.john and shown[1].calendar == office
     assert Clock.objects.filter(ticket=ticket, metric=Metric.NEXT_RESPONSE).count() == 3
     assert selectors.ticket_clocks(cast.alice, ticket) == []
+
+
+def test_a_policy_for_a_client_group_applies_to_its_clients_only(cast, moment):
+    from zapros.clients.models import ClientGroup
+
+    key = ClientGroup.objects.create(name="Key accounts")
+    cast.alice.client.groups.add(key)
+    policy = make_policy("Key accounts", first_response=H)
+    policy.client_groups.add(key)
+    deadlines.configuration_changed()
+    alices = cast.open()
+    bobs = cast.open(client=cast.bob)
+    assert live(alices, Metric.FIRST_RESPONSE).policy == policy
+    assert live(bobs, Metric.FIRST_RESPONSE).policy.is_default
+
+
+def test_client_groups_are_read_only_when_a_policy_asks_for_them(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cast.open()   # the policies compiled
+    with CaptureQueriesContext(connection) as plain:
+        cast.open()
+    assert not [q for q in plain if "clients_client_groups" in q["sql"].lower()]

@@ -18,7 +18,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from zapros.accounts.models import Department, User
-from zapros.clients.models import Client, Service
+from zapros.clients.models import Client, ClientGroup, Service
 from zapros.demo import data
 from zapros.sla import businesstime, clocks
 from zapros.sla.models import Clock
@@ -226,6 +226,14 @@ class Demo:
         service_levels.save_policy(
             self.admin, None, name="Billing, around the clock", departments=[self.billing.pk],
             first_response=timedelta(days=2), next_response=timedelta(days=2))
+        # Alice's bakery is a key account: her first answers are due within two office hours.
+        key_accounts = ClientGroup.objects.create(name="Key accounts")
+        self.alice.client.groups.add(key_accounts)
+        service_levels.save_policy(
+            self.admin, None, name="Key accounts", calendar=office, position=1,
+            client_groups=[key_accounts.pk], first_response=timedelta(hours=2),
+            next_response=timedelta(hours=4), resolution=timedelta(hours=18),
+            pause_on_hold=["resolution"], pause_awaiting_client=["resolution"])
         self.tech.show_due_to_clients = True
         self.tech.save(update_fields=["show_due_to_clients"])
 
