@@ -209,16 +209,19 @@ def ladder_changed() -> None:
 
 def recount_live(*, calendar_ids: Iterable[int] = (), policy_ids: Iterable[int] = (),
                  batch: int = 2000) -> int:
-    """Count again every live clock: a change of any policy may move tickets between
-    policies, and a calendar's hours move every due time counted in it. In the caller's
-    transaction, the tickets locked first so that no operation writes their clocks
-    meanwhile; read and written in bulk (a few statements per ``batch`` tickets), only what
-    changed. Returns how many tickets were looked at."""
-    del calendar_ids, policy_ids
+    """Count again the live clocks a change may move: every one when policies changed (a
+    change of any policy may move tickets between policies), those counted in the calendars
+    when only calendars' hours changed. In the caller's transaction, the tickets locked
+    first so that no operation writes their clocks meanwhile; read and written in bulk (a
+    few statements per ``batch`` tickets), only what changed. Returns how many tickets were
+    looked at."""
     config = compiled()
     at = wall.now()
-    live = (Clock.objects.filter(ended_at__isnull=True).order_by("ticket_id")
-            .values_list("ticket_id", flat=True).distinct())
+    live = Clock.objects.filter(ended_at__isnull=True)
+    calendar_ids, policy_ids = list(calendar_ids), list(policy_ids)
+    if calendar_ids and not policy_ids:
+        live = live.filter(calendar_id__in=calendar_ids)
+    live = live.order_by("ticket_id").values_list("ticket_id", flat=True).distinct()
     ids = list(live)
     for start in range(0, len(ids), batch):
         _recount(ids[start:start + batch], config, at)

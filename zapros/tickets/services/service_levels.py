@@ -227,10 +227,9 @@ def _bump(calendar: BusinessCalendar) -> None:
 
 
 def _calendar_changed(calendar: BusinessCalendar) -> None:
-    deadlines.configuration_changed(
-        calendar_ids=[calendar.pk],
-        policy_ids=list(Policy.objects.filter(calendar=calendar).values_list("pk", flat=True)),
-    )
+    # Only the hours moved: the clocks counted in this calendar are counted again; which
+    # policy a ticket falls under is not changed by a calendar.
+    deadlines.configuration_changed(calendar_ids=[calendar.pk])
 
 
 def _calendar_check(check, *args, field: str, **kwargs):

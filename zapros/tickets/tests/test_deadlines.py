@@ -308,3 +308,21 @@ def test_client_groups_are_read_only_when_a_policy_asks_for_them(cast):
     with CaptureQueriesContext(connection) as plain:
         cast.open()
     assert not [q for q in plain if "clients_client_groups" in q["sql"].lower()]
+
+
+def test_a_calendar_change_counts_again_only_the_clocks_in_that_calendar(cast, moment, office):
+    from zapros.tickets.services import service_levels
+
+    make_policy("Tech office", departments=[cast.tech], calendar=office, first_response=H)
+    in_office = cast.open()
+    around_the_clock = cast.open(department=cast.billing)
+    other = live(around_the_clock, Metric.FIRST_RESPONSE)
+    moment.advance(minutes=5)
+    # Every day of the week a working day from 00:00 to 24:00: the due time moves.
+    service_levels.save_calendar(cast.admin, office, name="Office", time_zone="Europe/Berlin",
+                                 always_open=False, week=[[[0, 1440]]] * 7)
+    moved = live(in_office, Metric.FIRST_RESPONSE)
+    assert moved.due_at == in_office.created_at + H
+    assert cast.refresh(in_office).reply_due_at == moved.due_at
+    untouched = live(around_the_clock, Metric.FIRST_RESPONSE)
+    assert untouched.updated_at == other.updated_at == around_the_clock.created_at
