@@ -596,3 +596,19 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise CalendarError(_("Unknown time zone: %(zone)s") % {"zone": name}) from None
+
+
+def without(working, closed) -> tuple[Span, ...]:
+    """A day's working spans with the ``closed`` spans taken out: what a partial holiday
+    leaves of the day. No closed spans means the whole day is closed."""
+    if not closed:
+        return ()
+    left = []
+    for start, end in working:
+        pieces = [(start, end)]
+        for shut_start, shut_end in sorted(closed):
+            pieces = [part for begin, finish in pieces for part in (
+                (begin, min(finish, shut_start)), (max(begin, shut_end), finish))
+                if part[0] < part[1]]
+        left += pieces
+    return tuple(sorted(left))

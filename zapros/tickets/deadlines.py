@@ -13,7 +13,6 @@ revision moves (:func:`configuration_changed`): one small query per write that n
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,7 +36,7 @@ from zapros.sla.models import (
     Revision,
 )
 
-from .models import Event, Message, Ticket
+from .models import Event, Message, Priority, Ticket, TicketType
 
 # The targets when no policy exists at all (a database emptied by tests, say): none tracked.
 _NOTHING = clocks.Targets(None, "", businesstime.ALWAYS, None)
@@ -74,6 +73,11 @@ class Compiled:
         """Some policy depends on the client's groups (else they are never read)."""
         return any(rule.client_groups for rule in self.rules)
 
+    @property
+    def asks_service_kinds(self) -> bool:
+        """Some policy depends on the service's kind (else the service is not read)."""
+        return any(rule.service_kinds for rule in self.rules)
+
     def ladder(self, department_id: int | None, when: str) -> list[Step]:
         """The steps for a ticket of ``department_id``: the department's own, else those of
         all departments, else :data:`DEFAULT_LADDER`; in the order of their delay."""
@@ -95,7 +99,6 @@ class Compiled:
 
 
 _compiled: Compiled | None = None
-_lock = threading.Lock()
 
 
 def compiled() -> Compiled:
@@ -103,12 +106,9 @@ def compiled() -> Compiled:
     global _compiled
     revision = _revision()
     current = _compiled
-    if current is not None and current.revision == revision:
-        return current
-    with _lock:
-        fresh = _compile(revision)
-        _compiled = fresh
-    return fresh
+    if current is None or current.revision != revision:
+        current = _compiled = _compile(revision)
+    return current
 
 
 def _revision() -> int:
@@ -133,27 +133,8 @@ def calendar_of(calendar: BusinessCalendar, days: Iterable[CalendarDay]) -> busi
         if day.kind == CalendarDay.Kind.WORKING:
             exceptions[day.day] = tuple(tuple(span) for span in day.spans)
         else:
-            exceptions[day.day] = _without(week[day.day.weekday()], day.spans)
+            exceptions[day.day] = businesstime.without(week[day.day.weekday()], day.spans)
     return businesstime.Calendar(zone=calendar.time_zone, week=week, days=exceptions)
-
-
-def _without(working, closed) -> tuple[tuple[int, int], ...]:
-    """A day's working spans with the closed spans taken out (all of it when none given)."""
-    if not closed:
-        return ()
-    minutes = set()
-    for start, end in working:
-        minutes.update(range(start, end))
-    for start, end in closed:
-        minutes.difference_update(range(start, end))
-    spans, begun = [], None
-    for minute in range(1441):
-        if minute in minutes and begun is None:
-            begun = minute
-        elif minute not in minutes and begun is not None:
-            spans.append((begun, minute))
-            begun = None
-    return tuple(spans)
 
 
 def _compile(revision: int) -> Compiled:
@@ -265,15 +246,18 @@ def first_response_for(topic) -> timedelta | None:
     """The first response target a client's request on ``topic`` (in its department, of normal
     priority) would get: what the topics list tells."""
     facts = matching.Facts(department_id=topic.department_id, topic_id=topic.pk,
-                           priority=2, type="question", client_id=None, service_kind=None,
-                           channel="web")
+                           priority=Priority.NORMAL, type=TicketType.QUESTION, client_id=None,
+                           service_kind=None, channel=Message.Channel.WEB)
     rule = matching.first_match(compiled().rules, facts)
     return rule.targets.first_response if rule is not None else None
 
 
-def facts_of(ticket: Ticket, groups: frozenset[int] = frozenset()) -> matching.Facts:
+def facts_of(ticket: Ticket, groups: frozenset[int] = frozenset(), *,
+             service_kind: bool = True) -> matching.Facts:
+    """What the policies' conditions look at; the service (a query when it is not loaded
+    with the ticket) only when ``service_kind``."""
     kind = None
-    if ticket.service_id is not None:
+    if service_kind and ticket.service_id is not None:
         kind = ticket.service.kind
     return matching.Facts(
         department_id=ticket.department_id, topic_id=ticket.topic_id,
@@ -338,10 +322,10 @@ class Plan:
             created = Clock.objects.bulk_create(rows)
             for clock, row in zip(self.new, created, strict=True):
                 clock.id, clock.changed = row.pk, False
-        for clock in self.clocks:
-            if clock.changed and clock.id is not None:
-                _row(ticket, clock, at).save()
-                clock.changed = False
+        changed = [c for c in self.clocks if c.changed and c.id is not None]
+        sql_rows.update_many([_row(ticket, c, at) for c in changed], _CLOCK_FIELDS)
+        for clock in changed:
+            clock.changed = False
         self.write_events(ticket, at)
 
     def write_events(self, ticket: Ticket, at: datetime) -> None:
@@ -377,7 +361,8 @@ def _plan(ticket: Ticket, current: list[clocks.Clock], config: Compiled, at: dat
           recount: bool, groups: dict[int, frozenset[int]] | None = None) -> Plan:
     if config.asks_groups and groups is None:
         groups = groups_of([ticket.client_id])
-    facts = facts_of(ticket, (groups or {}).get(ticket.client_id, frozenset()))
+    facts = facts_of(ticket, (groups or {}).get(ticket.client_id, frozenset()),
+                     service_kind=config.asks_service_kinds)
     rule = matching.first_match(config.rules, facts)
     targets = rule.targets if rule is not None else _NOTHING
     answered_by = None

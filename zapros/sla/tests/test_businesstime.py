@@ -632,3 +632,15 @@ def test_check_day():
         with pytest.raises(CalendarError) as raised:
             bt.check_day(day, spans, week_spans=week_spans)
         assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(("working", "closed", "left"), [
+    (((540, 780), (840, 1080)), (), ()),                                  # the whole day
+    (((540, 780), (840, 1080)), ((960, 1080),), ((540, 780), (840, 960))),  # a short day
+    (((540, 1080),), ((600, 660), (720, 780)), ((540, 600), (660, 720), (780, 1080))),
+    (((540, 1080),), ((0, 600), (1000, 1440)), ((600, 1000),)),           # beyond the hours
+    (((540, 1080),), ((1200, 1300),), ((540, 1080),)),                    # after closing
+    (((540, 1080),), ((540, 1080),), ()),
+], ids=["whole-day", "short-day", "two-gaps", "overhanging", "outside", "all-of-it"])
+def test_a_partial_holiday_takes_its_hours_out_of_the_day(working, closed, left):
+    assert bt.without(working, closed) == left

@@ -326,3 +326,14 @@ def test_a_calendar_change_counts_again_only_the_clocks_in_that_calendar(cast, m
     assert cast.refresh(in_office).reply_due_at == moved.due_at
     untouched = live(around_the_clock, Metric.FIRST_RESPONSE)
     assert untouched.updated_at == other.updated_at == around_the_clock.created_at
+
+
+def test_a_policy_for_a_service_kind_applies_to_requests_about_such_a_service(cast, moment):
+    vps = make_policy("VPS", service_kinds=["VPS"], first_response=H)
+    on_vps = cast.open(service_id=cast.alice_vps.pk)
+    on_hosting = cast.open(service_id=cast.alice_hosting.pk)
+    assert live(on_vps, Metric.FIRST_RESPONSE).policy == vps
+    assert live(on_hosting, Metric.FIRST_RESPONSE).policy.is_default
+    # Taken (the ticket read without its service): still the VPS policy.
+    services.take(cast.john, on_vps.number)
+    assert live(on_vps, Metric.FIRST_RESPONSE).policy == vps

@@ -6,8 +6,6 @@ the selectors' rule (a refusal is a 403), the numbers are theirs too. What is le
 how they read: durations in words, bars as widths.
 """
 
-from datetime import timedelta
-
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
@@ -20,6 +18,7 @@ from zapros.core import clock
 from zapros.core.errors import Forbidden, ValidationFailed
 from zapros.reports import exports, periods, sla
 
+from .service_levels import length as duration_text
 from .views import staff_member_required
 
 NOBODY = str(sla.NOBODY)
@@ -81,20 +80,6 @@ def _form(request) -> ReportForm:
     return form
 
 
-def duration_text(duration: timedelta | None) -> str:
-    """"2 h 05 min", "3 d 4 h": how long, read at a glance."""
-    if duration is None:
-        return "—"
-    minutes = int(duration.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
-    if hours:
-        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
-    return _("%(minutes)d min") % {"minutes": minutes}
-
-
 def _table(rows: list[sla.Row]) -> list[dict]:
     return [{
         "name": row.name, "metric": row.metric_label, "count": row.stats.count,
@@ -138,7 +123,8 @@ def sla_report(request):
             error = str(refused.message)
     context = {
         "nav": "reports", "form": form, "overdue": overdue,
-        "overdue_rows": [(row, duration_text(row.overdue_by)) for row in overdue.page.rows],
+        "overdue_rows": [(row, duration_text(row.overdue_by, days=True))
+                         for row in overdue.page.rows],
         "days": days, "report": report, "period_error": error,
     }
     if report is not None:

@@ -42,14 +42,17 @@ def moment(value: datetime) -> str:
     return date_format(localtime(value), "SHORT_DATETIME_FORMAT")
 
 
-def length(value: timedelta) -> str:
-    """A business duration as people say it: 3 d 2 h, 27 h, 45 min."""
-    minutes = round(value.total_seconds() / 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours >= 72 and hours % 24 == 0 and not minutes:
-        return _("%(days)d d") % {"days": hours // 24}
+def length(value: timedelta | None, *, days: bool = False) -> str:
+    """A duration as people read it: 27 h, 2 h 05 min, 45 min. Business time in hours,
+    never days (27 business hours are three working days of one calendar and a day and a
+    bit of another); ``days`` for time on the wall clock: 3 d 11 h."""
+    if value is None:
+        return "—"
+    hours, minutes = divmod(max(0, round(value.total_seconds() / 60)), 60)
+    if days and hours >= 24:
+        return _("%(days)d d %(hours)d h") % {"days": hours // 24, "hours": hours % 24}
     if hours and minutes:
-        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
     if hours:
         return _("%(hours)d h") % {"hours": hours}
     return _("%(minutes)d min") % {"minutes": minutes}

@@ -91,3 +91,17 @@ def test_the_request_page_says_it_was_answered_late(cast, logged_in, tracked, mo
     services.reply(cast.john, ticket.number, body="Sorry", close=False)
     page = logged_in(cast.john).get(f"/staff/tickets/{ticket.number}/").content.decode()
     assert 'class="badge answered-late"' in page and "Answered late" in page
+
+
+@pytest.mark.parametrize(("value", "days", "text"), [
+    (timedelta(hours=27), False, "27 h"),
+    (timedelta(hours=2, minutes=5), False, "2 h 05 min"),
+    (timedelta(minutes=45), False, "45 min"),
+    (timedelta(hours=83), True, "3 d 11 h"),
+    (timedelta(hours=5), True, "5 h"),
+    (None, False, "—"),
+])
+def test_durations_read_in_hours_and_wall_clock_ones_in_days(value, days, text):
+    from zapros.web.staff.service_levels import length
+
+    assert length(value, days=days) == text
