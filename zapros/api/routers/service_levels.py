@@ -1,4 +1,5 @@
-"""Service levels: the business calendars and SLA policies that deadlines are counted with.
+"""Service levels: the business calendars and SLA policies that deadlines are counted with,
+and the escalation ladders that say who hears of them.
 
 Staff read them (they explain the deadlines on the requests); administrators change them
 through :mod:`zapros.tickets.services.service_levels`, the same operations as the admin's.
@@ -10,7 +11,7 @@ from typing import Annotated
 from ninja import Field, Path, Router, Schema, Status
 
 from zapros.core.errors import Forbidden, NotFound
-from zapros.sla.models import BusinessCalendar, Policy
+from zapros.sla.models import BusinessCalendar, EscalationStep, Policy
 from zapros.tickets import policies
 from zapros.tickets.services import service_levels
 
@@ -254,4 +255,50 @@ def update_policy(request, policy_id: ObjectId, payload: PolicyIn):
 def delete_policy(request, policy_id: ObjectId):
     """Administrators only; the default policy cannot be deleted (409)."""
     service_levels.delete_policy(request.auth, policy_id)
+    return Status(204, None)
+
+
+class StepOut(Schema):
+    id: int
+    department: int | None = Field(description="Null: every department without its own.")
+    when: str = Field(description="warning (the deadline nears) or breach (it passed)")
+    who: str = Field(description="assignee, supervisors (of the department) or admins")
+    after_minutes: int = Field(description="For a breach: how long after the due time.")
+
+
+class StepIn(Schema):
+    department: Id | None = None
+    when: str = Field(max_length=16)
+    who: str = Field(max_length=16)
+    after_minutes: int = Field(0, ge=0, le=366 * 24 * 60)
+
+
+def step_out(step: EscalationStep) -> dict:
+    return {"id": step.pk, "department": step.department_id, "when": step.when,
+            "who": step.who, "after_minutes": minutes(step.after)}
+
+
+@router.get("/sla/escalation", response={200: list[StepOut], **ERRORS},
+            summary="List the escalation ladders' steps")
+def list_steps(request):
+    """Every department's steps (and those of all departments); staff only."""
+    ensure_reader(request.auth)
+    return [step_out(s) for s in EscalationStep.objects.all()]
+
+
+@router.post("/sla/escalation", response={201: StepOut, **WRITE_ERRORS},
+             summary="Add an escalation step")
+def add_step(request, payload: StepIn):
+    """Administrators only; the same step twice is refused (409)."""
+    step = service_levels.add_escalation_step(
+        request.auth, department=payload.department, when=payload.when, who=payload.who,
+        after=timedelta(minutes=payload.after_minutes))
+    return Status(201, step_out(step))
+
+
+@router.delete("/sla/escalation/{step_id}", response={204: None, **WRITE_ERRORS},
+               summary="Remove an escalation step")
+def remove_step(request, step_id: ObjectId):
+    """Administrators only."""
+    service_levels.remove_escalation_step(request.auth, step_id)
     return Status(204, None)

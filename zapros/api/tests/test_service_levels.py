@@ -146,3 +146,31 @@ def test_the_openapi_document_describes_them(client):
     assert {"get", "post"} <= set(paths["/api/v1/sla/calendars"])
     assert {"get", "put", "delete"} <= set(paths["/api/v1/sla/calendars/{calendar_id}"])
     assert {"put", "delete"} <= set(paths["/api/v1/sla/policies/{policy_id}"])
+    assert {"get", "post"} <= set(paths["/api/v1/sla/escalation"])
+    assert {"delete"} <= set(paths["/api/v1/sla/escalation/{step_id}"])
+
+
+@pytest.mark.parametrize(("who", "read", "write"), [
+    ("anonymous", 401, 401), ("client", 403, 403), ("agent", 200, 403), ("admin", 200, 201)])
+def test_the_escalation_ladder_over_the_api(cast, callers, who, read, write):
+    from zapros.sla.models import EscalationStep
+
+    caller = callers[who]
+    assert caller.get("/api/v1/sla/escalation").status_code == read
+    added = post_json(caller, "/api/v1/sla/escalation", {
+        "department": cast.tech.pk, "when": "breach", "who": "admins", "after_minutes": 120})
+    assert added.status_code == write, added.content
+    if write != 201:
+        assert not EscalationStep.objects.exists()
+        return
+    step = added.json()
+    assert (step["department"], step["who"], step["after_minutes"]) == (cast.tech.pk,
+                                                                        "admins", 120)
+    again = post_json(caller, "/api/v1/sla/escalation", {
+        "department": cast.tech.pk, "when": "breach", "who": "admins", "after_minutes": 120})
+    assert again.status_code == 409 and again.json()["detail"]
+    refused = post_json(caller, "/api/v1/sla/escalation",
+                        {"when": "warning", "who": "admins", "after_minutes": 5})
+    assert refused.status_code == 422 and refused.json()["detail"]
+    assert caller.delete(f"/api/v1/sla/escalation/{step['id']}").status_code == 204
+    assert not EscalationStep.objects.exists()
