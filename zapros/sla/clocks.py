@@ -320,23 +320,39 @@ def _end(clock: Clock, state: str, at: datetime, calendar: Calendar, *, why: str
     if clock.open_pause:
         begun, _end_at, reason = clock.pauses[-1]
         clock.pauses[-1] = (begun, max(at, begun), reason)
+    clock.ended_at = at
+    _close(clock, state, calendar)
+    clock.next_escalation_at = None
+    clock.staff_id = staff if staff is not None else clock.staff_id
+    clock.reason = {**clock.reason, "end": why}
+
+
+def _close(clock: Clock, state: str, calendar: Calendar) -> None:
+    """The state, pauses and business time taken of a clock ending at its ``ended_at``: met
+    after its due time is breached, and a breach stays one."""
+    at = clock.ended_at
     if state == MET and clock.due_at is not None and at > clock.due_at:
         state = BREACHED
         clock.breached_at = clock.breached_at or clock.due_at
     if clock.breached_at is not None and state != CANCELLED:
         state = BREACHED
     clock.state = state
-    clock.ended_at = at
-    clock.next_escalation_at = None
-    clock.staff_id = staff if staff is not None else clock.staff_id
     clock.paused = paused_time(calendar, clock.pauses)
     clock.took = worked(calendar, clock, at) if state != CANCELLED else None
-    clock.reason = {**clock.reason, "end": why}
     clock.changed = True
 
 
+def reckon(clock: Clock, calendar: Calendar) -> None:
+    """Count an ended clock (met or breached) again from its start, its pauses and its end,
+    as if it had just ended in ``calendar``: its due time, pauses, business time taken and
+    whether it was met in time."""
+    clock.due_at = due(calendar, clock.started_at, clock.target, clock.pauses)
+    clock.breached_at = None
+    _close(clock, MET, calendar)
+
+
 def breach(clock: Clock) -> None:
-    """The due time passed before the clock was met (the sweep, or :func:`follow`)."""
+    """The due time passed before the clock was met (what the escalation sweep records)."""
     clock.state = BREACHED
     clock.breached_at = clock.due_at
     clock.changed = True

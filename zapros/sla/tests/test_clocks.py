@@ -259,3 +259,17 @@ def test_the_response_due_and_lateness_are_read_off_the_live_clocks():
     every = opened(asked, t)
     assert clocks.response_due(every) == asked + H
     assert not clocks.late(every)
+
+
+def test_an_ended_clock_reckoned_again_in_another_calendar():
+    asked = local("2026-03-06 17:30")      # Friday
+    answered = local("2026-03-09 09:15")   # Monday
+    clock = clocks.Clock(metric=FIRST, started_at=asked, target=H, policy_id=None,
+                         policy_name="", calendar_id=None, state=clocks.BREACHED,
+                         breached_at=asked + H, ended_at=answered)   # late around the clock
+    clocks.reckon(clock, OFFICE)       # Friday 17:30-18:00 and Monday 9:00-9:15: in time
+    assert (clock.state, clock.breached_at, clock.due_at) == (
+        clocks.MET, None, local("2026-03-09 09:30"))
+    assert clock.took == timedelta(minutes=45)
+    clocks.reckon(clock, businesstime.ALWAYS)
+    assert (clock.state, clock.breached_at) == (clocks.BREACHED, asked + H)

@@ -89,14 +89,13 @@ def let_time_pass(ticket: Ticket, **delta) -> None:
             calendar = deadlines.compiled().calendars.get(row.calendar_id, businesstime.ALWAYS)
             pauses = [(datetime.fromisoformat(a), datetime.fromisoformat(b), why)
                       for a, b, why in row.pauses]
-            row.due_at = clocks.due(calendar, row.started_at, row.target, pauses)
-            row.paused = clocks.paused_time(calendar, pauses)
-            row.took = clocks.worked(calendar, clocks.Clock(
+            ended = clocks.Clock(
                 metric=row.metric, started_at=row.started_at, target=row.target,
-                policy_id=None, policy_name="", calendar_id=None, pauses=pauses), row.ended_at)
-            late = row.due_at is not None and row.ended_at > row.due_at
-            row.state = Clock.State.BREACHED if late else Clock.State.MET
-            row.breached_at = row.due_at if late else None
+                policy_id=None, policy_name="", calendar_id=None, state=row.state,
+                ended_at=row.ended_at, pauses=pauses)
+            clocks.reckon(ended, calendar)
+            row.due_at, row.breached_at, row.state = ended.due_at, ended.breached_at, ended.state
+            row.paused, row.took = ended.paused, ended.took
         row.save()
     moved = Ticket.objects.get(pk=ticket.pk)
     counted_at = timezone.now()
