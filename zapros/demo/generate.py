@@ -35,6 +35,8 @@ from django.db.models import Max
 
 from zapros.accounts.models import Department, Role, User
 from zapros.clients.models import Client, Service
+from zapros.sla import businesstime
+from zapros.sla import clocks as sla_clocks
 from zapros.sla.models import Clock, Policy, Revision
 from zapros.tickets import rendering, search
 from zapros.tickets.models import (
@@ -133,30 +135,38 @@ class Generator:
 
     def clocks(self, rows, pk, ticket_id, sim, t, created, policy) -> bool:
         """The first response clock of the life, and the live one of the wait it ends
-        with, by the rules of :mod:`zapros.sla.clocks` around the clock (see
-        :meth:`policies`), from id ``pk`` on. Returns whether one of the present round was
+        with, made and ended by :mod:`zapros.sla.clocks` around the clock (see
+        :meth:`policies`), from id ``pk`` on; a live one past its due time is breached, as
+        the escalation sweep would have left it. Returns whether one of the present round was
         breached (the ticket's ``late``)."""
         if policy is None:
             return False
         policy_id, name, target = policy
         length = target.total_seconds()
-        now = self.until.timestamp()
         answers = [(t(at), author) for at, kind, visibility, author, _body, _file
                    in sim.messages if kind == "staff" and visibility == "public"]
 
-        def clock(metric, start, *, ended=None, staff=None, why="client_message"):
-            due = start + length
-            breached = due < (ended if ended is not None else now)
-            state = "breached" if breached else ("met" if ended is not None else "running")
-            reason = {"start": why, **({"end": "answered"} if ended is not None else {})}
+        targets = sla_clocks.Targets(policy_id, name, businesstime.ALWAYS, None,
+                                     first_response=target, next_response=target)
+
+        def clock(metric, start, *, ended=None, staff=None):
+            made = sla_clocks.start(metric, datetime.fromtimestamp(start, UTC), targets,
+                                    why="client_message")
+            if ended is not None:
+                made.ended_at, made.staff_id = datetime.fromtimestamp(ended, UTC), staff
+                made.reason["end"] = "answered"
+                sla_clocks.reckon(made, businesstime.ALWAYS)
+            elif made.due_at < self.until:
+                sla_clocks.breach(made)          # as the escalation sweep would have
+                made.warned_at = made.warn_at
             rows.clocks.append((
-                pk + len(rows.clocks) - first, ticket_id, metric, state, policy_id, name, None,
-                length, start, due, start + length * 0.8,
-                start + length * 0.8 if breached or (ended is None and due < now) else None,
-                None, due if breached else None, ended, [], 0.0,
-                ended - start if ended is not None else None, reason,
+                pk + len(rows.clocks) - first, ticket_id, made.metric, made.state, policy_id,
+                name, None, length, start, made.due_at.timestamp(), made.warn_at.timestamp(),
+                _seconds(made.warned_at), None, _seconds(made.breached_at), ended, [],
+                made.paused.total_seconds(),
+                None if made.took is None else made.took.total_seconds(), made.reason,
                 ended if ended is not None else start, staff))
-            return breached
+            return made.state == sla_clocks.BREACHED
 
         first = len(rows.clocks)
         late = False
@@ -632,6 +642,10 @@ def _t(seconds: float | None) -> str:
     if seconds is None:
         return "\\N"
     return datetime.fromtimestamp(seconds, UTC).isoformat(" ")
+
+
+def _seconds(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
 
 
 def _n(value) -> str:

@@ -125,6 +125,28 @@ def test_every_generated_ticket_keeps_the_rules_of_the_state_machine():
 
 
 @pytest.mark.django_db
+def test_generated_clocks_are_what_the_rules_give():
+    """Counting every generated live clock again changes none of them, and every request
+    waiting in work has the clock its reply due time comes from."""
+    from zapros.sla.models import Clock
+    from zapros.tickets import deadlines
+
+    generate(200)
+    before = list(Clock.objects.order_by("pk").values_list(
+        "pk", "metric", "state", "started_at", "due_at", "breached_at", "ended_at"))
+    waiting = Ticket.objects.filter(needs_reply=True, reply_due_at__isnull=False)
+    assert waiting.exists()
+    for ticket in waiting:
+        live = Clock.objects.get(ticket=ticket, ended_at__isnull=True,
+                                 metric__in=["first_response", "next_response"])
+        assert live.due_at == ticket.reply_due_at and live.started_at == ticket.waiting_since
+    deadlines.recount_live()
+    after = list(Clock.objects.order_by("pk").values_list(
+        "pk", "metric", "state", "started_at", "due_at", "breached_at", "ended_at"))
+    assert after == before
+
+
+@pytest.mark.django_db
 def test_generated_tickets_go_on_through_the_services():
     generate(200)
     agent = User.objects.get(email="agent1@bench.zapros.test")
